@@ -1,0 +1,76 @@
+//! How `plugin-host` prints transcripts and errors.
+
+use std::error::Error;
+
+use plugin_host::demo::{Check, Transcript};
+
+/// Prints one plugin's transcript: a header, a row per check, the plugin's output.
+pub fn transcript(transcript: &Transcript) {
+    println!("{} ({})", transcript.plugin, transcript.contract);
+    let width = transcript
+        .checks
+        .iter()
+        .map(|check| check.call.len())
+        .max()
+        .unwrap_or(0);
+    for check in &transcript.checks {
+        println!("{}", row(check, width));
+    }
+    if let Some(error) = &transcript.error {
+        println!("  ✗ stopped: {}", with_causes(error));
+    }
+    if !transcript.output.is_empty() {
+        println!("  plugin output:");
+        for line in transcript.output.lines() {
+            println!("  │ {line}");
+        }
+    }
+    println!();
+}
+
+/// `  ✓ call   = actual` when it passed, `  ✗ call   = actual, expected …` when not.
+fn row(check: &Check, width: usize) -> String {
+    let call = &check.call;
+    if check.passed() {
+        format!("  ✓ {call:<width$}  = {}", check.actual)
+    } else {
+        format!(
+            "  ✗ {call:<width$}  = {}, expected {}",
+            check.actual, check.expected
+        )
+    }
+}
+
+/// Prints the closing line: how many checks passed, over how many plugins.
+pub fn summary(transcripts: &[Transcript], load_failed: bool) {
+    let checks = transcripts.iter().flat_map(|t| &t.checks);
+    let total = checks.clone().count();
+    let passed = checks.filter(|check| check.passed()).count();
+    let stopped = transcripts.iter().filter(|t| t.error.is_some()).count();
+    let verdict = if passed == total && stopped == 0 && !load_failed {
+        "all passed"
+    } else {
+        "FAILED"
+    };
+    println!(
+        "{passed}/{total} checks passed across {} plugin runs: {verdict}",
+        transcripts.len()
+    );
+}
+
+/// Prints a load error with its causes.
+pub fn load_error(error: &plugin_host::Error) {
+    eprintln!("error: {}", with_causes(error));
+}
+
+/// `error: cause: cause's cause`, walking [`Error::source`].
+fn with_causes(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

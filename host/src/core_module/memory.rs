@@ -1,0 +1,105 @@
+//! Bounds-checked access to a core module's linear memory.
+//!
+//! Guest pointers are `i32`s; the host reads them as unsigned offsets (`ptr as u32`), computes
+//! `offset + len` with `checked_add`, and goes through `Memory::read`/`Memory::write`, which
+//! check against the memory's current size. No access can panic or touch anything outside the
+//! guest's memory, whatever the guest passes.
+
+use wasmtime::{AsContext, AsContextMut, Memory};
+
+/// An access outside linear memory: `address..address + len` is not inside it (or overflows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{len} bytes at guest address {address:#x} are outside linear memory")]
+pub struct OutOfBounds {
+    /// The guest address.
+    pub address: u32,
+    /// The length of the access in bytes.
+    pub len: usize,
+}
+
+/// The unsigned offset a guest's `i32` pointer stands for: wasm32 addresses are `u32`, so a
+/// "negative" `i32` is an address in the upper half.
+pub fn address(ptr: i32) -> u32 {
+    ptr as u32
+}
+
+/// Fills `buffer` from guest memory starting at `address`.
+///
+/// # Errors
+/// [`OutOfBounds`] if any byte of `address..address + buffer.len()` is outside the memory.
+pub fn read(
+    memory: &Memory,
+    store: impl AsContext,
+    address: u32,
+    buffer: &mut [u8],
+) -> Result<(), OutOfBounds> {
+    let out_of_bounds = OutOfBounds {
+        address,
+        len: buffer.len(),
+    };
+    let start = checked_range(address, buffer.len()).ok_or(out_of_bounds)?;
+    memory
+        .read(store, start, buffer)
+        .map_err(|_| out_of_bounds)
+}
+
+/// Writes `data` into guest memory starting at `address`.
+///
+/// # Errors
+/// [`OutOfBounds`] if any byte of `address..address + data.len()` is outside the memory; then
+/// nothing is written.
+pub fn write(
+    memory: &Memory,
+    store: impl AsContextMut,
+    address: u32,
+    data: &[u8],
+) -> Result<(), OutOfBounds> {
+    let out_of_bounds = OutOfBounds {
+        address,
+        len: data.len(),
+    };
+    let start = checked_range(address, data.len()).ok_or(out_of_bounds)?;
+    memory
+        .write(store, start, data)
+        .map_err(|_| out_of_bounds)
+}
+
+/// The start offset of `address..address + len`, or `None` when the end overflows `usize`.
+fn checked_range(address: u32, len: usize) -> Option<usize> {
+    let start = address as usize;
+    start.checked_add(len).map(|_| start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::{Engine, MemoryType, Store};
+
+    fn one_page() -> (Store<()>, Memory) {
+        let mut store = Store::new(&Engine::default(), ());
+        let memory = Memory::new(&mut store, MemoryType::new(1, Some(1))).expect("memory");
+        (store, memory)
+    }
+
+    #[test]
+    fn reads_and_writes_up_to_the_last_byte() {
+        let (mut store, memory) = one_page();
+        write(&memory, &mut store, 65_532, &[1, 2, 3, 4]).expect("in bounds");
+        let mut buffer = [0; 4];
+        read(&memory, &store, 65_532, &mut buffer).expect("in bounds");
+        assert_eq!(buffer, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn rejects_accesses_past_the_end_or_wrapping() {
+        let (mut store, memory) = one_page();
+        let mut buffer = [0; 4];
+        assert_eq!(
+            read(&memory, &store, 65_533, &mut buffer),
+            Err(OutOfBounds { address: 65_533, len: 4 })
+        );
+        assert!(write(&memory, &mut store, address(-1), &[0; 4]).is_err());
+        assert!(read(&memory, &store, u32::MAX, &mut buffer).is_err());
+        assert_eq!(address(-1), u32::MAX);
+    }
+}

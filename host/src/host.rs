@@ -1,0 +1,216 @@
+//! The plugin host: one engine, one linker per plugin kind, and loading.
+
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use wasmtime::component::Component;
+use wasmtime::{Engine, Linker, Module};
+
+use crate::component::{self, ComponentPlugin};
+use crate::core_module::{self, CorePlugin, LinkedModules};
+use crate::engine::new_engine;
+use crate::state::{ComponentState, CoreState};
+use crate::{Error, PluginKind, SharedValue};
+
+/// A loaded plugin of either kind.
+pub enum Plugin {
+    /// A component fitting the `example:plugin/plugin` world.
+    Component(ComponentPlugin),
+    /// A core module fitting the raw ABI of [`crate::core_module::abi`].
+    CoreModule(CorePlugin),
+}
+
+impl Plugin {
+    /// The name the plugin was loaded under.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Component(plugin) => plugin.name(),
+            Self::CoreModule(plugin) => plugin.name(),
+        }
+    }
+
+    /// Which kind of plugin this is.
+    pub fn kind(&self) -> PluginKind {
+        match self {
+            Self::Component(_) => PluginKind::Component,
+            Self::CoreModule(_) => PluginKind::CoreModule,
+        }
+    }
+}
+
+/// Loads plugins and owns what they share: one wasmtime `Engine`, one linker for components
+/// (WASI preview 2 and the world's `host` interface), one for core modules (WASI preview 1 and
+/// the `env` functions), and the [`SharedValue`].
+///
+/// `Send + Sync`: load plugins from any thread, instantiate them on any thread.
+pub struct PluginHost {
+    engine: Engine,
+    component_linker: wasmtime::component::Linker<ComponentState>,
+    core_linker: Linker<CoreState>,
+    shared: SharedValue,
+}
+
+impl PluginHost {
+    /// Creates a host whose shared value starts at [`SharedValue::INITIAL`] (42).
+    ///
+    /// # Errors
+    /// [`Error::Setup`] if wasmtime cannot create the engine or link the host functions (for
+    /// example on a platform it does not support).
+    pub fn new() -> Result<Self, Error> {
+        let setup = |source: wasmtime::Error| Error::Setup {
+            source: source.into(),
+        };
+        let engine = new_engine().map_err(setup)?;
+        let mut component_linker = wasmtime::component::Linker::new(&engine);
+        component::add_to_linker(&mut component_linker).map_err(setup)?;
+        let mut core_linker = Linker::new(&engine);
+        core_module::add_to_linker(&mut core_linker).map_err(setup)?;
+        Ok(Self {
+            engine,
+            component_linker,
+            core_linker,
+            shared: SharedValue::default(),
+        })
+    }
+
+    /// The engine all plugins are compiled with.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The value plugins read with `get` and write with `set`; the application may read and
+    /// write it too, from any thread.
+    pub fn shared_value(&self) -> &SharedValue {
+        &self.shared
+    }
+
+    /// Reads the file at `path`, tells a component from a core module by its header, compiles
+    /// it and checks it against the world (component) or the raw ABI (core module).
+    ///
+    /// # Errors
+    /// [`Error::Read`], [`Error::NotWasm`], [`Error::Compile`], [`Error::WorldMismatch`] or
+    /// [`Error::AbiMismatch`]; each names the plugin by `path`.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
+        let (name, bytes) = read(path.as_ref())?;
+        self.load_bytes(&name, &bytes)
+    }
+
+    /// As [`PluginHost::load`], for bytes already in memory; `name` names the plugin in errors
+    /// and diagnostics.
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`], but never [`Error::Read`].
+    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Plugin, Error> {
+        match detect(name, bytes)? {
+            PluginKind::Component => self.component(name, bytes).map(Plugin::Component),
+            PluginKind::CoreModule => self.core_plugin(name, bytes).map(Plugin::CoreModule),
+        }
+    }
+
+    /// Loads the component at `path`.
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`], plus [`Error::WrongKind`] if the file is a core module.
+    pub fn load_component(&self, path: impl AsRef<Path>) -> Result<ComponentPlugin, Error> {
+        let (name, bytes) = read(path.as_ref())?;
+        expect_kind(&name, &bytes, PluginKind::Component)?;
+        self.component(&name, &bytes)
+    }
+
+    /// Loads the core module at `path`.
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`], plus [`Error::WrongKind`] if the file is a component.
+    pub fn load_core_module(&self, path: impl AsRef<Path>) -> Result<CorePlugin, Error> {
+        let (name, bytes) = read(path.as_ref())?;
+        expect_kind(&name, &bytes, PluginKind::CoreModule)?;
+        self.core_plugin(&name, &bytes)
+    }
+
+    /// Links two core modules: instantiates `provider`, defines its exports under the module
+    /// name `module_name` (the seed uses `env`), and instantiates `consumer` against them.
+    ///
+    /// # Errors
+    /// [`Error::Read`], [`Error::NotWasm`], [`Error::WrongKind`] or [`Error::Compile`] for either
+    /// file; [`Error::Instantiate`] if an import of `consumer` is not satisfied or a start
+    /// function traps.
+    pub fn link_core_modules(
+        &self,
+        provider: impl AsRef<Path>,
+        consumer: impl AsRef<Path>,
+        module_name: &str,
+    ) -> Result<LinkedModules, Error> {
+        let (provider_name, provider) = self.core_module_file(provider.as_ref())?;
+        let (consumer_name, consumer) = self.core_module_file(consumer.as_ref())?;
+        LinkedModules::new(
+            (provider_name, &provider),
+            (consumer_name, &consumer),
+            module_name,
+            &self.core_linker,
+            self.shared.clone(),
+        )
+    }
+
+    fn component(&self, name: &str, bytes: &[u8]) -> Result<ComponentPlugin, Error> {
+        let component = Component::from_binary(&self.engine, bytes)
+            .map_err(|source| compile_error(name, source))?;
+        ComponentPlugin::new(
+            name.into(),
+            &component,
+            &self.component_linker,
+            self.shared.clone(),
+        )
+    }
+
+    fn core_plugin(&self, name: &str, bytes: &[u8]) -> Result<CorePlugin, Error> {
+        let module = self.compile_core_module(name, bytes)?;
+        CorePlugin::new(name.into(), module, &self.core_linker, self.shared.clone())
+    }
+
+    fn core_module_file(&self, path: &Path) -> Result<(Arc<str>, Module), Error> {
+        let (name, bytes) = read(path)?;
+        expect_kind(&name, &bytes, PluginKind::CoreModule)?;
+        let module = self.compile_core_module(&name, &bytes)?;
+        Ok((name.into(), module))
+    }
+
+    fn compile_core_module(&self, name: &str, bytes: &[u8]) -> Result<Module, Error> {
+        Module::from_binary(&self.engine, bytes).map_err(|source| compile_error(name, source))
+    }
+}
+
+/// Reads a plugin file; its name is the path as given.
+fn read(path: &Path) -> Result<(String, Vec<u8>), Error> {
+    let bytes = fs::read(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok((path.display().to_string(), bytes))
+}
+
+fn detect(name: &str, bytes: &[u8]) -> Result<PluginKind, Error> {
+    PluginKind::detect(bytes).ok_or_else(|| Error::NotWasm {
+        plugin: name.to_owned(),
+    })
+}
+
+fn expect_kind(name: &str, bytes: &[u8], expected: PluginKind) -> Result<(), Error> {
+    let found = detect(name, bytes)?;
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::WrongKind {
+            plugin: name.to_owned(),
+            expected,
+            found,
+        })
+    }
+}
+
+fn compile_error(name: &str, source: wasmtime::Error) -> Error {
+    Error::Compile {
+        plugin: name.to_owned(),
+        source: source.into(),
+    }
+}

@@ -1,0 +1,90 @@
+//! The `plugin-host` binary, run for real on the guests the test suite builds.
+
+use std::process::{Command, Output};
+
+use plugin_tests::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX};
+
+fn plugin_host(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plugin-host"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_passes_every_check_on_all_guests() {
+    let output = plugin_host(&[
+        "run",
+        COMPONENT_GUEST,
+        CORE_PLUGIN,
+        "--link",
+        CORE_CALC,
+        CORE_TOOLBOX,
+    ]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", text(&output.stderr));
+    assert!(!stdout.contains('✗'), "{stdout}");
+    for line in [
+        "✓ just-add(15, 27)",
+        "✓ trigger(7): shared value",
+        "= 42 -> 54",
+        "│ guest: trigger(7) calls log, get and set on the host",
+        "✓ simple_add(1, 1)",
+        "│ core guest: my value is 777",
+        "✓ foo(7), which calls the linked add(1, 7)",
+        "16/16 checks passed across 3 plugin runs: all passed",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+}
+
+#[test]
+fn run_on_a_missing_file_exits_2_with_a_clear_error() {
+    let output = plugin_host(&["run", "no/such/plugin.wasm"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: failed to read plugin no/such/plugin.wasm: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn run_on_bytes_that_are_not_wasm_exits_2() {
+    // Cargo.toml is a file that exists and is certainly not WebAssembly.
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let output = plugin_host(&["run", manifest]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("is not WebAssembly"), "{stderr}");
+}
+
+#[test]
+fn run_still_runs_the_good_plugins_when_one_fails_to_load() {
+    let output = plugin_host(&["run", "missing.wasm", COMPONENT_GUEST]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stdout).contains("6/6 checks passed across 1 plugin runs"));
+}
+
+#[test]
+fn link_with_a_component_is_a_load_error() {
+    let output = plugin_host(&["run", "--link", COMPONENT_GUEST, CORE_TOOLBOX]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("is a component, but a core module was expected"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_with_usage() {
+    let output = plugin_host(&["run", "--link", CORE_CALC]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("Usage"));
+}
