@@ -80,7 +80,14 @@ fn build(workspace: &Path, target_dir: &Path, guest: &Guest) -> Result<(), Strin
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace)
-        .args(["build", "--release", "--locked", "--target", guest.target, "-p"])
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            guest.target,
+            "-p",
+        ])
         .arg(guest.package)
         .env("CARGO_TARGET_DIR", target_dir)
         // Flags meant for the host build must not leak into the wasm builds.
@@ -93,7 +100,10 @@ fn build(workspace: &Path, target_dir: &Path, guest: &Guest) -> Result<(), Strin
     if status.success() {
         Ok(())
     } else {
-        Err(format!("building guest {} for {} failed ({status})", guest.package, guest.target))
+        Err(format!(
+            "building guest {} for {} failed ({status})",
+            guest.package, guest.target
+        ))
     }
 }
 

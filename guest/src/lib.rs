@@ -98,7 +98,13 @@ mod tests {
     fn point_add_adds_fields_and_wraps() {
         let sum = point_add(Point { x: 100, y: 200 }, Point { x: 30, y: 70 });
         assert_eq!((sum.x, sum.y), (130, 270));
-        let wrapped = point_add(Point { x: i32::MAX, y: i32::MIN }, Point { x: 1, y: -1 });
+        let wrapped = point_add(
+            Point {
+                x: i32::MAX,
+                y: i32::MIN,
+            },
+            Point { x: 1, y: -1 },
+        );
         assert_eq!((wrapped.x, wrapped.y), (i32::MIN, i32::MAX));
     }
 
@@ -124,7 +130,10 @@ mod tests {
 
     #[test]
     fn trigger_logs_double_then_adds_input_and_five() {
-        let mut host = FakeHost { value: 42, calls: Vec::new() };
+        let mut host = FakeHost {
+            value: 42,
+            calls: Vec::new(),
+        };
         trigger(&mut host, 7);
         assert_eq!(host.calls, ["log(14)", "get()", "set(54)"]);
         assert_eq!(host.value, 54);
@@ -132,7 +141,10 @@ mod tests {
 
     #[test]
     fn trigger_wraps_at_the_edges() {
-        let mut host = FakeHost { value: i32::MAX, calls: Vec::new() };
+        let mut host = FakeHost {
+            value: i32::MAX,
+            calls: Vec::new(),
+        };
         trigger(&mut host, i32::MAX);
         // log(i32::MAX * 2) wraps to -2; MAX + MAX + 5 wraps to 3.
         assert_eq!(host.calls, ["log(-2)", "get()", "set(3)"]);

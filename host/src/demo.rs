@@ -111,7 +111,11 @@ pub fn component(plugin: &ComponentPlugin, shared: &SharedValue) -> Transcript {
         let result = trigger(t, "trigger(7)", shared, || instance.trigger(7));
         t.output = instance.output();
         result?;
-        t.check("host log after trigger(7)", "[14]", list(&instance.take_logged()));
+        t.check(
+            "host log after trigger(7)",
+            "[14]",
+            list(&instance.take_logged()),
+        );
         Ok(())
     })();
     transcript.finish(steps)
@@ -136,8 +140,14 @@ pub fn core_module(plugin: &CorePlugin, shared: &SharedValue) -> Transcript {
             format!("{} (wrapped)", i64::MIN),
             wrapped(instance.just_add(i64::MAX, 1)?),
         );
-        trigger(t, "trigger_host_calls(7)", shared, || instance.trigger_host_calls(7))?;
-        t.check("host log after trigger_host_calls(7)", "[14]", list(&instance.take_logged()));
+        trigger(t, "trigger_host_calls(7)", shared, || {
+            instance.trigger_host_calls(7)
+        })?;
+        t.check(
+            "host log after trigger_host_calls(7)",
+            "[14]",
+            list(&instance.take_logged()),
+        );
         let (a, b) = (point(100, 200), point(30, 70));
         t.check(
             format!("point_add(&result, &{}, &{})", wave(a), wave(b)),
@@ -160,7 +170,11 @@ pub fn core_module(plugin: &CorePlugin, shared: &SharedValue) -> Transcript {
         t.output = instance.output();
         t.check("simple_add(1, 1)", 2, sum?);
         let printed = last_word(&t.output).to_owned();
-        t.check("value simple_add printed (the guest's own view)", 777, printed);
+        t.check(
+            "value simple_add printed (the guest's own view)",
+            777,
+            printed,
+        );
         Ok(())
     })();
     transcript.finish(steps)

@@ -43,8 +43,14 @@ mod tests {
 
     #[test]
     fn detects_each_kind_by_header() {
-        assert_eq!(PluginKind::detect(b"\0asm\x01\0\0\0"), Some(PluginKind::CoreModule));
-        assert_eq!(PluginKind::detect(b"\0asm\x0d\0\x01\0"), Some(PluginKind::Component));
+        assert_eq!(
+            PluginKind::detect(b"\0asm\x01\0\0\0"),
+            Some(PluginKind::CoreModule)
+        );
+        assert_eq!(
+            PluginKind::detect(b"\0asm\x0d\0\x01\0"),
+            Some(PluginKind::Component)
+        );
         assert_eq!(PluginKind::detect(b"(module)"), None);
         assert_eq!(PluginKind::detect(b""), None);
     }

@@ -42,9 +42,9 @@ mod shared;
 mod state;
 
 pub use component::Point;
-pub use wasmtime::Trap;
 pub use error::{Error, WasmtimeError};
 pub use host::{Plugin, PluginHost};
 pub use kind::PluginKind;
 pub use shared::SharedValue;
 pub use state::OUTPUT_CAPACITY;
+pub use wasmtime::Trap;

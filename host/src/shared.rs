@@ -46,7 +46,9 @@ mod tests {
         let value = SharedValue::default();
         assert_eq!(value.get(), 42);
         let other = value.clone();
-        std::thread::spawn(move || other.set(7)).join().expect("thread panicked");
+        std::thread::spawn(move || other.set(7))
+            .join()
+            .expect("thread panicked");
         assert_eq!(value.get(), 7);
     }
 }

@@ -26,12 +26,17 @@ fn run_passes_every_check_on_all_guests() {
         CORE_TOOLBOX,
     ]);
     let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
     assert!(!stdout.contains('✗'), "{stdout}");
     for line in [
         "✓ just-add(15, 27)",
         "✓ trigger(7): shared value",
-        "= 42 -> 54",
+        "→ 42 -> 54",
         "│ guest: trigger(7) calls log, get and set on the host",
         "✓ simple_add(1, 1)",
         "│ core guest: my value is 777",

@@ -43,7 +43,13 @@ fn point_add_passes_records_both_ways() {
 #[test]
 fn point_add_wraps_at_i32_max() {
     let sum = instance(&host())
-        .point_add(Point { x: i32::MAX, y: i32::MIN }, Point { x: 1, y: -1 })
+        .point_add(
+            Point {
+                x: i32::MAX,
+                y: i32::MIN,
+            },
+            Point { x: 1, y: -1 },
+        )
         .unwrap();
     assert_eq!((sum.x, sum.y), (i32::MIN, i32::MAX));
 }
@@ -117,7 +123,9 @@ fn plugins_and_instances_work_across_threads() {
                 let plugin = &plugin;
                 scope.spawn(move || {
                     let mut instance = plugin.instantiate().unwrap();
-                    (0..100).map(|i| instance.just_add(n, i).unwrap()).sum::<u64>()
+                    (0..100)
+                        .map(|i| instance.just_add(n, i).unwrap())
+                        .sum::<u64>()
                 })
             })
             .collect();

@@ -119,7 +119,11 @@ fn point_add_without_an_allocator_uses_a_page_the_host_grew() {
         .point_add(Point { x: 100, y: 200 }, Point { x: 30, y: 70 })
         .unwrap();
     assert_eq!((sum.x, sum.y), (130, 270));
-    assert_eq!(instance.read_guest_value().unwrap(), 100, "guest data not clobbered");
+    assert_eq!(
+        instance.read_guest_value().unwrap(),
+        100,
+        "guest data not clobbered"
+    );
 }
 
 #[test]

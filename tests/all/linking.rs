@@ -16,7 +16,9 @@ fn toolbox_calls_calc_through_the_link() {
 
 #[test]
 fn demo_passes() {
-    let mut modules = host().link_core_modules(CORE_CALC, CORE_TOOLBOX, "env").unwrap();
+    let mut modules = host()
+        .link_core_modules(CORE_CALC, CORE_TOOLBOX, "env")
+        .unwrap();
     let transcript = demo::linked("calc + toolbox", &mut modules);
     assert!(transcript.passed(), "{transcript:?}");
 }
@@ -33,7 +35,9 @@ fn an_unsatisfied_import_names_it() {
 
 #[test]
 fn calling_a_missing_export_is_an_error() {
-    let mut modules = host().link_core_modules(CORE_CALC, CORE_TOOLBOX, "env").unwrap();
+    let mut modules = host()
+        .link_core_modules(CORE_CALC, CORE_TOOLBOX, "env")
+        .unwrap();
     let error = modules.call::<i32, i32>("bar", 1).unwrap_err();
     assert!(matches!(&error, Error::Call { export, .. } if export == "bar"));
 }

@@ -56,7 +56,10 @@ pub fn trigger_host_calls(
 /// Prints the plugin's own value (so the host can see what the guest sees), then returns
 /// `a + b`, wrapping. The printed line ends with the value in decimal.
 pub fn simple_add(a: i64, b: i64) -> i64 {
-    println!("core guest: my value is {}", GUEST_VALUE.load(Ordering::Relaxed));
+    println!(
+        "core guest: my value is {}",
+        GUEST_VALUE.load(Ordering::Relaxed)
+    );
     a.wrapping_add(b)
 }
 
@@ -73,8 +76,17 @@ mod tests {
 
     #[test]
     fn point_add_adds_fields_and_wraps() {
-        let a = Point { x: 100, y: i32::MAX };
-        assert_eq!(point_add(a, Point { x: 30, y: 1 }), Point { x: 130, y: i32::MIN });
+        let a = Point {
+            x: 100,
+            y: i32::MAX,
+        };
+        assert_eq!(
+            point_add(a, Point { x: 30, y: 1 }),
+            Point {
+                x: 130,
+                y: i32::MIN
+            }
+        );
     }
 
     #[test]

@@ -62,16 +62,30 @@ impl Signature {
 
     fn matches(&self, ty: &FuncType) -> bool {
         fn same(expected: &[Num], actual: impl ExactSizeIterator<Item = ValType>) -> bool {
-            expected.len() == actual.len() && expected.iter().zip(actual).all(|(n, t)| n.matches(&t))
+            expected.len() == actual.len()
+                && expected.iter().zip(actual).all(|(n, t)| n.matches(&t))
         }
         same(self.params, ty.params()) && same(self.results, ty.results())
     }
 
-    /// `(i32, i32) -> i64` style, as wasm tools print signatures.
     fn describe(&self) -> String {
-        let list = |nums: &[Num]| nums.iter().map(|n| n.name()).collect::<Vec<_>>().join(", ");
-        format!("({}) -> ({})", list(self.params), list(self.results))
+        describe(
+            self.params.iter().map(|n| n.name()),
+            self.results.iter().map(|n| n.name()),
+        )
     }
+}
+
+/// A signature as `(i32, i32) -> (i64)`.
+fn describe<T: ToString>(
+    params: impl Iterator<Item = T>,
+    results: impl Iterator<Item = T>,
+) -> String {
+    let list = |types: &mut dyn Iterator<Item = T>| {
+        types.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let (mut params, mut results) = (params, results);
+    format!("({}) -> ({})", list(&mut params), list(&mut results))
 }
 
 use Num::{I32, I64};
@@ -124,9 +138,12 @@ fn check_func(module: &Module, signature: &Signature) -> Option<String> {
     match module.get_export(name) {
         Some(ExternType::Func(ty)) if signature.matches(&ty) => None,
         Some(ExternType::Func(ty)) => Some(format!(
-            "export `{name}` has type {ty}, expected {expected}"
+            "export `{name}` has type {}, expected {expected}",
+            describe(ty.params(), ty.results())
         )),
-        Some(_) => Some(format!("export `{name}` is not a function, expected {expected}")),
+        Some(_) => Some(format!(
+            "export `{name}` is not a function, expected {expected}"
+        )),
         None => Some(format!("missing export `{name}`: {expected}")),
     }
 }
@@ -174,7 +191,10 @@ mod tests {
 
     #[test]
     fn point_layout_round_trips_and_is_little_endian() {
-        let point = Point { x: -2, y: 0x0102_0304 };
+        let point = Point {
+            x: -2,
+            y: 0x0102_0304,
+        };
         let bytes = PointLayout::encode(point);
         assert_eq!(bytes, [0xfe, 0xff, 0xff, 0xff, 0x04, 0x03, 0x02, 0x01]);
         let back = PointLayout::decode(bytes);

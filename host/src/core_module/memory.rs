@@ -38,9 +38,7 @@ pub fn read(
         len: buffer.len(),
     };
     let start = checked_range(address, buffer.len()).ok_or(out_of_bounds)?;
-    memory
-        .read(store, start, buffer)
-        .map_err(|_| out_of_bounds)
+    memory.read(store, start, buffer).map_err(|_| out_of_bounds)
 }
 
 /// Writes `data` into guest memory starting at `address`.
@@ -59,9 +57,7 @@ pub fn write(
         len: data.len(),
     };
     let start = checked_range(address, data.len()).ok_or(out_of_bounds)?;
-    memory
-        .write(store, start, data)
-        .map_err(|_| out_of_bounds)
+    memory.write(store, start, data).map_err(|_| out_of_bounds)
 }
 
 /// The start offset of `address..address + len`, or `None` when the end overflows `usize`.
@@ -96,7 +92,10 @@ mod tests {
         let mut buffer = [0; 4];
         assert_eq!(
             read(&memory, &store, 65_533, &mut buffer),
-            Err(OutOfBounds { address: 65_533, len: 4 })
+            Err(OutOfBounds {
+                address: 65_533,
+                len: 4
+            })
         );
         assert!(write(&memory, &mut store, address(-1), &[0; 4]).is_err());
         assert!(read(&memory, &store, u32::MAX, &mut buffer).is_err());

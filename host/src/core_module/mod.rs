@@ -109,8 +109,16 @@ impl CorePlugin {
             source: source.into(),
         };
         let output = output_pipe();
-        let mut store = new_store(&self.module, self.name.clone(), self.shared.clone(), &output);
-        let instance = self.pre.instantiate(&mut store).map_err(instantiate_error)?;
+        let mut store = new_store(
+            &self.module,
+            self.name.clone(),
+            self.shared.clone(),
+            &output,
+        );
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(instantiate_error)?;
         if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, abi::INITIALIZE) {
             initialize.call(&mut store, ()).map_err(instantiate_error)?;
         }
@@ -142,8 +150,13 @@ struct TypedExports {
 
 impl TypedExports {
     fn new(instance: &Instance, store: &mut Store<CoreState>) -> wasmtime::Result<Self> {
-        let [just_add, trigger_host_calls, point_add, value_ptr, simple_add] =
-            abi::EXPORTS.map(|signature| signature.name);
+        let [
+            just_add,
+            trigger_host_calls,
+            point_add,
+            value_ptr,
+            simple_add,
+        ] = abi::EXPORTS.map(|signature| signature.name);
         let allocator = instance.get_func(&mut *store, abi::ALLOCATOR);
         Ok(Self {
             just_add: instance.get_typed_func(&mut *store, just_add)?,
@@ -320,13 +333,10 @@ impl CoreInstance {
                 memory::address(ptr)
             }
             None => {
-                let grown = self
-                    .memory
-                    .grow(&mut self.store, 1)
-                    .and_then(|pages| {
-                        let start = pages * self.memory.page_size(&self.store);
-                        u32::try_from(start).map_err(wasmtime::Error::from)
-                    });
+                let grown = self.memory.grow(&mut self.store, 1).and_then(|pages| {
+                    let start = pages * self.memory.page_size(&self.store);
+                    u32::try_from(start).map_err(wasmtime::Error::from)
+                });
                 grown.map_err(|e| Error::call(self.plugin(), "memory.grow", e))?
             }
         };

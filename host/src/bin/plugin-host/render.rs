@@ -6,15 +6,19 @@ use plugin_host::demo::{Check, Transcript};
 
 /// Prints one plugin's transcript: a header, a row per check, the plugin's output.
 pub fn transcript(transcript: &Transcript) {
-    println!("{} ({})", transcript.plugin, transcript.contract);
-    let width = transcript
-        .checks
-        .iter()
-        .map(|check| check.call.len())
-        .max()
-        .unwrap_or(0);
+    println!("▶ {} ({})", transcript.plugin, transcript.contract);
+    let widest = |field: fn(&Check) -> &str| {
+        let widths = transcript.checks.iter().map(|c| field(c).chars().count());
+        widths.max().unwrap_or(0)
+    };
+    let call_width = widest(|c| &c.call);
+    let actual_width = widest(|c| &c.actual);
     for check in &transcript.checks {
-        println!("{}", row(check, width));
+        let mark = if check.passed() { '✓' } else { '✗' };
+        println!(
+            "  {mark} {:<call_width$}  → {:<actual_width$}  expected {}",
+            check.call, check.actual, check.expected
+        );
     }
     if let Some(error) = &transcript.error {
         println!("  ✗ stopped: {}", with_causes(error));
@@ -26,19 +30,6 @@ pub fn transcript(transcript: &Transcript) {
         }
     }
     println!();
-}
-
-/// `  ✓ call   = actual` when it passed, `  ✗ call   = actual, expected …` when not.
-fn row(check: &Check, width: usize) -> String {
-    let call = &check.call;
-    if check.passed() {
-        format!("  ✓ {call:<width$}  = {}", check.actual)
-    } else {
-        format!(
-            "  ✗ {call:<width$}  = {}, expected {}",
-            check.actual, check.expected
-        )
-    }
 }
 
 /// Prints the closing line: how many checks passed, over how many plugins.
