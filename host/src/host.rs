@@ -113,8 +113,7 @@ impl PluginHost {
     /// # Errors
     /// As [`PluginHost::load`], plus [`Error::WrongKind`] if the file is a core module.
     pub fn load_component(&self, path: impl AsRef<Path>) -> Result<ComponentPlugin, Error> {
-        let (name, bytes) = read(path.as_ref())?;
-        expect_kind(&name, &bytes, PluginKind::Component)?;
+        let (name, bytes) = read_kind(path.as_ref(), PluginKind::Component)?;
         self.component(&name, &bytes)
     }
 
@@ -123,8 +122,7 @@ impl PluginHost {
     /// # Errors
     /// As [`PluginHost::load`], plus [`Error::WrongKind`] if the file is a component.
     pub fn load_core_module(&self, path: impl AsRef<Path>) -> Result<CorePlugin, Error> {
-        let (name, bytes) = read(path.as_ref())?;
-        expect_kind(&name, &bytes, PluginKind::CoreModule)?;
+        let (name, bytes) = read_kind(path.as_ref(), PluginKind::CoreModule)?;
         self.core_plugin(&name, &bytes)
     }
 
@@ -169,8 +167,7 @@ impl PluginHost {
     }
 
     fn core_module_file(&self, path: &Path) -> Result<(Arc<str>, Module), Error> {
-        let (name, bytes) = read(path)?;
-        expect_kind(&name, &bytes, PluginKind::CoreModule)?;
+        let (name, bytes) = read_kind(path, PluginKind::CoreModule)?;
         let module = self.compile_core_module(&name, &bytes)?;
         Ok((name.into(), module))
     }
@@ -195,17 +192,18 @@ fn detect(name: &str, bytes: &[u8]) -> Result<PluginKind, Error> {
     })
 }
 
-fn expect_kind(name: &str, bytes: &[u8], expected: PluginKind) -> Result<(), Error> {
-    let found = detect(name, bytes)?;
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::WrongKind {
-            plugin: name.to_owned(),
+/// Reads a plugin file and checks that it is of the `expected` kind.
+fn read_kind(path: &Path, expected: PluginKind) -> Result<(String, Vec<u8>), Error> {
+    let (name, bytes) = read(path)?;
+    let found = detect(&name, &bytes)?;
+    if found != expected {
+        return Err(Error::WrongKind {
+            plugin: name,
             expected,
             found,
-        })
+        });
     }
+    Ok((name, bytes))
 }
 
 fn compile_error(name: &str, source: wasmtime::Error) -> Error {

@@ -33,11 +33,7 @@ pub fn read(
     address: u32,
     buffer: &mut [u8],
 ) -> Result<(), OutOfBounds> {
-    let out_of_bounds = OutOfBounds {
-        address,
-        len: buffer.len(),
-    };
-    let start = checked_range(address, buffer.len()).ok_or(out_of_bounds)?;
+    let (start, out_of_bounds) = start(address, buffer.len())?;
     memory.read(store, start, buffer).map_err(|_| out_of_bounds)
 }
 
@@ -52,18 +48,19 @@ pub fn write(
     address: u32,
     data: &[u8],
 ) -> Result<(), OutOfBounds> {
-    let out_of_bounds = OutOfBounds {
-        address,
-        len: data.len(),
-    };
-    let start = checked_range(address, data.len()).ok_or(out_of_bounds)?;
+    let (start, out_of_bounds) = start(address, data.len())?;
     memory.write(store, start, data).map_err(|_| out_of_bounds)
 }
 
-/// The start offset of `address..address + len`, or `None` when the end overflows `usize`.
-fn checked_range(address: u32, len: usize) -> Option<usize> {
+/// The start offset of `address..address + len`, with the error to report if the access turns
+/// out to be out of bounds; the error at once when the end overflows `usize`.
+fn start(address: u32, len: usize) -> Result<(usize, OutOfBounds), OutOfBounds> {
+    let out_of_bounds = OutOfBounds { address, len };
     let start = address as usize;
-    start.checked_add(len).map(|_| start)
+    match start.checked_add(len) {
+        Some(_) => Ok((start, out_of_bounds)),
+        None => Err(out_of_bounds),
+    }
 }
 
 #[cfg(test)]
