@@ -93,3 +93,36 @@ fn bad_arguments_exit_2_with_usage() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("Usage"));
 }
+
+#[test]
+fn run_names_the_missing_exports_before_calling_anything() {
+    let module = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (func (export "just_add") (param i64 i64) (result i64) local.get 0))"#,
+    )
+    .unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("partial-core.wasm");
+    std::fs::write(&path, module).unwrap();
+    let output = plugin_host(&["run", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("does not fit the core-module ABI"),
+        "{stderr}"
+    );
+    for missing in [
+        "trigger_host_calls",
+        "point_add",
+        "get_plugin_shared_value_ptr",
+        "simple_add",
+    ] {
+        assert!(
+            stderr.contains(&format!("missing export `{missing}`")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        !text(&output.stdout).contains("just_add(15, 27)"),
+        "no call was made"
+    );
+}
