@@ -81,11 +81,10 @@ fn describe<T: ToString>(
     params: impl Iterator<Item = T>,
     results: impl Iterator<Item = T>,
 ) -> String {
-    let list = |types: &mut dyn Iterator<Item = T>| {
+    fn list<T: ToString>(types: impl Iterator<Item = T>) -> String {
         types.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
-    };
-    let (mut params, mut results) = (params, results);
-    format!("({}) -> ({})", list(&mut params), list(&mut results))
+    }
+    format!("({}) -> ({})", list(params), list(results))
 }
 
 use Num::{I32, I64};

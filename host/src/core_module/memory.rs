@@ -33,8 +33,11 @@ pub fn read(
     address: u32,
     buffer: &mut [u8],
 ) -> Result<(), OutOfBounds> {
-    let (start, out_of_bounds) = start(address, buffer.len())?;
-    memory.read(store, start, buffer).map_err(|_| out_of_bounds)
+    let len = buffer.len();
+    let start = checked_start(address, len)?;
+    memory
+        .read(store, start, buffer)
+        .map_err(|_| OutOfBounds { address, len })
 }
 
 /// Writes `data` into guest memory starting at `address`.
@@ -48,18 +51,20 @@ pub fn write(
     address: u32,
     data: &[u8],
 ) -> Result<(), OutOfBounds> {
-    let (start, out_of_bounds) = start(address, data.len())?;
-    memory.write(store, start, data).map_err(|_| out_of_bounds)
+    let len = data.len();
+    let start = checked_start(address, len)?;
+    memory
+        .write(store, start, data)
+        .map_err(|_| OutOfBounds { address, len })
 }
 
-/// The start offset of `address..address + len`, with the error to report if the access turns
-/// out to be out of bounds; the error at once when the end overflows `usize`.
-fn start(address: u32, len: usize) -> Result<(usize, OutOfBounds), OutOfBounds> {
-    let out_of_bounds = OutOfBounds { address, len };
+/// The start offset of `address..address + len`; out of bounds at once when the end overflows
+/// `usize`. Whether the range fits the memory is `Memory::read`/`write`'s check.
+fn checked_start(address: u32, len: usize) -> Result<usize, OutOfBounds> {
     let start = address as usize;
     match start.checked_add(len) {
-        Some(_) => Ok((start, out_of_bounds)),
-        None => Err(out_of_bounds),
+        Some(_) => Ok(start),
+        None => Err(OutOfBounds { address, len }),
     }
 }
 
