@@ -37,8 +37,10 @@ pub struct Transcript {
     pub contract: String,
     /// The checks made, in order.
     pub checks: Vec<Check>,
-    /// What the plugin wrote to stdout and stderr.
-    pub output: String,
+    /// What the plugin wrote to stdout.
+    pub stdout: String,
+    /// What the plugin wrote to stderr.
+    pub stderr: String,
     /// The failure that stopped the demonstration early, if one did.
     pub error: Option<Error>,
 }
@@ -49,7 +51,8 @@ impl Transcript {
             plugin: plugin.to_owned(),
             contract,
             checks: Vec::new(),
-            output: String::new(),
+            stdout: String::new(),
+            stderr: String::new(),
             error: None,
         }
     }
@@ -109,7 +112,7 @@ pub fn component(plugin: &ComponentPlugin, shared: &SharedValue) -> Transcript {
             wave(instance.point_add(a, b)?),
         );
         let result = trigger(t, "trigger(7)", shared, || instance.trigger(7));
-        t.output = instance.output();
+        (t.stdout, t.stderr) = (instance.stdout(), instance.stderr());
         result?;
         t.check(
             "host log after trigger(7)",
@@ -167,9 +170,9 @@ pub fn core_module(plugin: &CorePlugin, shared: &SharedValue) -> Transcript {
             instance.read_guest_value()?,
         );
         let sum = instance.simple_add(1, 1);
-        t.output = instance.output();
+        (t.stdout, t.stderr) = (instance.stdout(), instance.stderr());
         t.check("simple_add(1, 1)", 2, sum?);
-        let printed = last_word(&t.output).to_owned();
+        let printed = last_word(&t.stdout).to_owned();
         t.check(
             "value simple_add printed (the guest's own view)",
             777,

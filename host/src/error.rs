@@ -4,7 +4,9 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::PluginKind;
+use wasmtime::{Trap, WasmBacktrace};
+
+use crate::{Limit, PluginKind};
 
 /// Everything that can go wrong loading, instantiating or calling a plugin.
 ///
@@ -83,24 +85,32 @@ pub enum Error {
         problems: Vec<String>,
     },
 
-    /// Instantiation failed, for example because the plugin's start function trapped.
-    #[error("failed to instantiate plugin {plugin}")]
+    /// Instantiating the plugin failed: its start function or initialisation trapped or ran
+    /// into a limit, or an import was not satisfied.
+    #[error("failed to instantiate plugin {plugin}: {failure}")]
     Instantiate {
         /// The plugin's name.
         plugin: String,
-        /// wasmtime's reason.
+        /// What went wrong, to match on.
+        failure: Failure,
+        /// wasmtime's reason, with the wasm backtrace when there is one.
         #[source]
         source: WasmtimeError,
     },
 
-    /// A call into the plugin failed: a trap in the guest (see [`Error::trap`]) or a failing
-    /// host function.
-    #[error("plugin {plugin} failed in `{export}`")]
+    /// A call into the plugin failed: it timed out, ran out of fuel, overflowed its stack, ran
+    /// into a resource limit, trapped, or a host function failed. `failure` says which.
+    ///
+    /// Nothing the guest did through `set` during the failed call is committed, and the next
+    /// call runs on a fresh instance.
+    #[error("plugin {plugin} failed in `{export}`: {failure}")]
     Call {
         /// The plugin's name.
         plugin: String,
         /// The export that was called.
         export: String,
+        /// What went wrong, to match on.
+        failure: Failure,
         /// wasmtime's reason, with the wasm backtrace when there is one.
         #[source]
         source: WasmtimeError,
@@ -125,24 +135,149 @@ pub enum Error {
 }
 
 impl Error {
-    /// The trap that ended a call or instantiation, when that is what happened.
-    ///
-    /// wasmtime's `Trap` is `#[non_exhaustive]`: match it with a wildcard arm.
-    pub fn trap(&self) -> Option<wasmtime::Trap> {
+    /// What went wrong in guest code, for errors from instantiating or calling a plugin.
+    pub fn failure(&self) -> Option<Failure> {
         match self {
-            Self::Call { source, .. } | Self::Instantiate { source, .. } => {
-                source.0.downcast_ref::<wasmtime::Trap>().copied()
-            }
+            Self::Call { failure, .. } | Self::Instantiate { failure, .. } => Some(*failure),
             _ => None,
         }
     }
 
-    /// Wraps a wasmtime error from calling `export` of `plugin`.
-    pub(crate) fn call(plugin: &str, export: &str, source: wasmtime::Error) -> Self {
+    /// The trap that ended a call or instantiation, when that is what happened (including
+    /// the traps behind [`Failure::Timeout`], [`Failure::OutOfFuel`] and
+    /// [`Failure::StackOverflow`]).
+    ///
+    /// wasmtime's `Trap` is `#[non_exhaustive]`: match it with a wildcard arm.
+    pub fn trap(&self) -> Option<Trap> {
+        self.wasmtime_source()?.downcast_ref::<Trap>().copied()
+    }
+
+    /// The guest's call stack at the moment a call or instantiation failed, when wasmtime
+    /// captured one. Frames are named from the module's `name` section when it has one.
+    pub fn wasm_backtrace(&self) -> Option<&WasmBacktrace> {
+        self.wasmtime_source()?.downcast_ref::<WasmBacktrace>()
+    }
+
+    fn wasmtime_source(&self) -> Option<&wasmtime::Error> {
+        match self {
+            Self::Call { source, .. } | Self::Instantiate { source, .. } => Some(&source.0),
+            _ => None,
+        }
+    }
+
+    /// Wraps a wasmtime error from calling `export` of `plugin`; `refused` is the limit the
+    /// store refused during the call, if any.
+    pub(crate) fn call(
+        plugin: &str,
+        export: &str,
+        source: wasmtime::Error,
+        refused: Option<Limit>,
+    ) -> Self {
         Self::Call {
             plugin: plugin.to_owned(),
             export: export.to_owned(),
+            failure: Failure::classify(&source, refused),
             source: WasmtimeError(source),
+        }
+    }
+
+    /// Wraps a wasmtime error from instantiating `plugin`; `refused` as for [`Error::call`].
+    pub(crate) fn instantiate(
+        plugin: &str,
+        source: wasmtime::Error,
+        refused: Option<Limit>,
+    ) -> Self {
+        Self::Instantiate {
+            plugin: plugin.to_owned(),
+            failure: Failure::classify(&source, refused),
+            source: WasmtimeError(source),
+        }
+    }
+}
+
+/// Why guest code did not finish: the part of an [`Error::Call`] or [`Error::Instantiate`] to
+/// match on.
+///
+/// ```
+/// # use plugin_host::{Error, Failure, Trap};
+/// fn explain(error: &Error) -> &'static str {
+///     match error.failure() {
+///         Some(Failure::Timeout) => "too slow",
+///         Some(Failure::OutOfFuel) => "too much work",
+///         Some(Failure::Limit(_)) => "too big",
+///         Some(Failure::Trap(Trap::UnreachableCodeReached)) => "panicked",
+///         Some(_) => "failed",
+///         None => "did not load",
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The call ran past [`Limits::deadline`](crate::Limits::deadline).
+    Timeout,
+    /// The call burnt all its [`Limits::fuel`](crate::Limits::fuel).
+    OutOfFuel,
+    /// The call needed more than [`Limits::max_wasm_stack`](crate::Limits::max_wasm_stack)
+    /// bytes of stack, for example through unbounded recursion.
+    StackOverflow,
+    /// The plugin ran into a resource limit of [`Limits`](crate::Limits). For memory and
+    /// tables: the store refused to grow (the guest saw `memory.grow` fail) and the call then
+    /// failed.
+    Limit(Limit),
+    /// The guest trapped; the code says how (a Rust panic is
+    /// [`Trap::UnreachableCodeReached`]).
+    Trap(Trap),
+    /// A host function failed, or wasmtime failed for a reason that is not a trap.
+    Host,
+}
+
+impl Failure {
+    /// Works out what `error` means. Timeouts, fuel and stack overflow are wasmtime trap codes;
+    /// a refused growth is remembered by the store's limiter. wasmtime reports the count limits
+    /// and exhausted hostcall fuel only as messages (their types are private), so those are
+    /// recognised by their text; a test pins each one.
+    fn classify(error: &wasmtime::Error, refused: Option<Limit>) -> Self {
+        let trap = error.downcast_ref::<Trap>().copied();
+        match (trap, refused) {
+            (Some(Trap::Interrupt), _) => return Self::Timeout,
+            (Some(Trap::OutOfFuel), _) => return Self::OutOfFuel,
+            (Some(Trap::StackOverflow), _) => return Self::StackOverflow,
+            (_, Some(limit)) => return Self::Limit(limit),
+            (Some(trap), None) => return Self::Trap(trap),
+            (None, None) => {}
+        }
+        const MESSAGES: [(&str, Limit); 4] = [
+            ("instance count too high", Limit::Instances),
+            ("memory count too high", Limit::Memories),
+            ("table count too high", Limit::Tables),
+            (
+                "fuel allocated for hostcalls has been exhausted",
+                Limit::LiftedBytes,
+            ),
+        ];
+        error
+            .chain()
+            .find_map(|cause| {
+                let text = cause.to_string();
+                MESSAGES
+                    .iter()
+                    .find(|(message, _)| text.contains(message))
+                    .map(|&(_, limit)| Self::Limit(limit))
+            })
+            .unwrap_or(Self::Host)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("it ran past its deadline"),
+            Self::OutOfFuel => f.write_str("it ran out of fuel"),
+            Self::StackOverflow => f.write_str("it overflowed its stack"),
+            Self::Limit(limit) => write!(f, "it ran into {limit}"),
+            Self::Trap(trap) => write!(f, "it trapped: {trap}"),
+            Self::Host => f.write_str("the host failed it"),
         }
     }
 }

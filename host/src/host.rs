@@ -11,7 +11,7 @@ use crate::component::{self, ComponentPlugin};
 use crate::core_module::{self, CorePlugin, LinkedModules};
 use crate::engine::new_engine;
 use crate::state::{ComponentState, CoreState};
-use crate::{Error, PluginKind, SharedValue};
+use crate::{Error, Limits, PluginKind, SharedValue};
 
 /// A loaded plugin of either kind.
 pub enum Plugin {
@@ -49,19 +49,33 @@ pub struct PluginHost {
     component_linker: wasmtime::component::Linker<ComponentState>,
     core_linker: Linker<CoreState>,
     shared: SharedValue,
+    limits: Arc<Limits>,
 }
 
 impl PluginHost {
-    /// Creates a host whose shared value starts at [`SharedValue::INITIAL`] (42).
+    /// Creates a host with the default [`Limits`], whose shared value starts at
+    /// [`SharedValue::INITIAL`] (42).
     ///
     /// # Errors
     /// [`Error::Setup`] if wasmtime cannot create the engine or link the host functions (for
     /// example on a platform it does not support).
     pub fn new() -> Result<Self, Error> {
+        Self::with_limits(Limits::default())
+    }
+
+    /// Creates a host whose plugins run under `limits`.
+    ///
+    /// Starts a thread that advances the engine's epoch every [`Limits::EPOCH_TICK`] (this is
+    /// how deadlines are noticed); it ends when the host and every plugin made from it are
+    /// dropped.
+    ///
+    /// # Errors
+    /// As [`PluginHost::new`]; also if `limits.max_wasm_stack` is 0.
+    pub fn with_limits(limits: Limits) -> Result<Self, Error> {
         let setup = |source: wasmtime::Error| Error::Setup {
             source: source.into(),
         };
-        let engine = new_engine().map_err(setup)?;
+        let engine = new_engine(&limits).map_err(setup)?;
         let mut component_linker = wasmtime::component::Linker::new(&engine);
         component::add_to_linker(&mut component_linker).map_err(setup)?;
         let mut core_linker = Linker::new(&engine);
@@ -71,7 +85,13 @@ impl PluginHost {
             component_linker,
             core_linker,
             shared: SharedValue::default(),
+            limits: Arc::new(limits),
         })
+    }
+
+    /// The limits every plugin of this host runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The engine all plugins are compiled with.
@@ -147,6 +167,7 @@ impl PluginHost {
             module_name,
             &self.core_linker,
             self.shared.clone(),
+            self.limits.clone(),
         )
     }
 
@@ -158,12 +179,19 @@ impl PluginHost {
             &component,
             &self.component_linker,
             self.shared.clone(),
+            self.limits.clone(),
         )
     }
 
     fn core_plugin(&self, name: &str, bytes: &[u8]) -> Result<CorePlugin, Error> {
         let module = self.compile_core_module(name, bytes)?;
-        CorePlugin::new(name.into(), module, &self.core_linker, self.shared.clone())
+        CorePlugin::new(
+            name.into(),
+            &module,
+            &self.core_linker,
+            self.shared.clone(),
+            self.limits.clone(),
+        )
     }
 
     fn core_module_file(&self, path: &Path) -> Result<(Arc<str>, Module), Error> {

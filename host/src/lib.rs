@@ -38,13 +38,16 @@ mod engine;
 mod error;
 mod host;
 mod kind;
+mod limits;
+mod run;
 mod shared;
 mod state;
 
 pub use component::Point;
-pub use error::{Error, WasmtimeError};
+pub use error::{Error, Failure, WasmtimeError};
 pub use host::{Plugin, PluginHost};
 pub use kind::PluginKind;
+pub use limits::{Limit, Limits};
 pub use shared::SharedValue;
-pub use state::OUTPUT_CAPACITY;
+pub use state::LOG_CAPACITY;
 pub use wasmtime::Trap;

@@ -91,10 +91,10 @@ fn guest_stdout_is_captured_per_instance() {
     let second = instance(&host);
     first.trigger(7).unwrap();
     assert_eq!(
-        first.output(),
+        first.stdout(),
         "guest: trigger(7) calls log, get and set on the host\n"
     );
-    assert_eq!(second.output(), "");
+    assert_eq!(second.stdout(), "");
 }
 
 #[test]
@@ -158,5 +158,5 @@ fn demo_passes_every_check() {
         assert!(check.passed(), "{check:?}");
     }
     assert!(transcript.passed());
-    assert!(transcript.output.contains("trigger(7)"));
+    assert!(transcript.stdout.contains("trigger(7)"));
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-use crate::state::{ComponentState, HostState, deny_all_wasi, output_pipe};
-use crate::{Error, SharedValue};
+use crate::run::{new_store, run};
+use crate::state::{ComponentState, HostState, Output, Sandbox};
+use crate::{Error, Limits, SharedValue};
 
 /// The world's `point` record (`example:plugin/types.point`), as `bindgen!` generates it:
 /// `Point { x: i32, y: i32 }`.
@@ -22,18 +22,22 @@ pub const WORLD: &str = "example:plugin/plugin@0.1.0";
 /// Adds WASI preview 2 and the world's `host` interface to `linker`.
 pub(crate) fn add_to_linker(linker: &mut Linker<ComponentState>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;
-    bindings::Plugin::add_to_linker::<_, HasSelf<HostState>>(linker, |state| &mut state.host)
+    bindings::Plugin::add_to_linker::<_, HasSelf<HostState>>(linker, |state| {
+        &mut state.sandbox.host
+    })
 }
 
 /// A component plugin, compiled and pre-linked against the host's world: instantiating it only
 /// creates a store and runs the component's initialisation.
 ///
-/// Cheap to share across threads (`Send + Sync`); each [`ComponentPlugin::instantiate`] gives an
-/// independent [`ComponentInstance`].
+/// Cheap to clone and to share across threads (`Send + Sync`); each
+/// [`ComponentPlugin::instantiate`] gives an independent [`ComponentInstance`].
+#[derive(Clone)]
 pub struct ComponentPlugin {
     name: Arc<str>,
     pre: bindings::PluginPre<ComponentState>,
     shared: SharedValue,
+    limits: Arc<Limits>,
 }
 
 impl ComponentPlugin {
@@ -43,6 +47,7 @@ impl ComponentPlugin {
         component: &Component,
         linker: &Linker<ComponentState>,
         shared: SharedValue,
+        limits: Arc<Limits>,
     ) -> Result<Self, Error> {
         let mismatch = |source: wasmtime::Error| Error::WorldMismatch {
             plugin: name.to_string(),
@@ -51,7 +56,12 @@ impl ComponentPlugin {
         };
         let pre = linker.instantiate_pre(component).map_err(mismatch)?;
         let pre = bindings::PluginPre::new(pre).map_err(mismatch)?;
-        Ok(Self { name, pre, shared })
+        Ok(Self {
+            name,
+            pre,
+            shared,
+            limits,
+        })
     }
 
     /// The name the plugin was loaded under (its path, for plugins loaded from a file).
@@ -59,89 +69,138 @@ impl ComponentPlugin {
         &self.name
     }
 
-    /// Creates a fresh instance in a store of its own.
+    /// Creates a fresh instance in a store of its own, under the host's [`Limits`].
     ///
     /// The instance's WASI grants nothing (no files, environment or network; stdin closed) and
-    /// its stdout and stderr are captured, up to [`crate::OUTPUT_CAPACITY`] bytes.
+    /// its stdout and stderr are captured, up to [`Limits::output_bytes`] each.
     ///
     /// # Errors
-    /// [`Error::Instantiate`] if the component traps while initialising.
+    /// [`Error::Instantiate`] if the component traps or runs into a limit while initialising.
     pub fn instantiate(&self) -> Result<ComponentInstance, Error> {
-        let output = output_pipe();
-        let state = ComponentState {
-            wasi: deny_all_wasi(&output).build(),
-            table: ResourceTable::new(),
-            host: HostState::new(self.name.clone(), self.shared.clone()),
-        };
-        let mut store = Store::new(self.pre.engine(), state);
-        let bindings = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|source| Error::Instantiate {
-                plugin: self.name.to_string(),
-                source: source.into(),
-            })?;
+        let output = Output::new(self.limits.output_bytes);
+        let host = HostState::new(self.name.clone(), self.shared.clone());
+        let (store, bindings) = self.store(host, &output)?;
         Ok(ComponentInstance {
+            plugin: self.clone(),
+            output,
             store,
             bindings,
-            output,
+            poisoned: false,
         })
+    }
+
+    /// Instantiates the component in a new store holding `host`, writing to `output`.
+    fn store(
+        &self,
+        host: HostState,
+        output: &Output,
+    ) -> Result<(Store<ComponentState>, bindings::Plugin), Error> {
+        let state = ComponentState {
+            wasi: output.deny_all_wasi().build(),
+            table: ResourceTable::new(),
+            sandbox: Sandbox::new(host, &self.limits),
+        };
+        let mut store = new_store(self.pre.engine(), state, &self.limits);
+        let bindings = run(&mut store, &self.limits, |store| {
+            self.pre.instantiate(store)
+        })
+        .map_err(|failed| failed.instantiate(&self.name))?;
+        Ok((store, bindings))
     }
 }
 
 /// One instance of a component plugin, with its own store.
 ///
-/// Each method calls the export of the same name. A call that fails returns [`Error::Call`]
-/// naming the plugin and the export; after a trap, drop the instance and make a new one.
+/// Each method calls the export of the same name, under the host's [`Limits`]. A call that
+/// fails returns [`Error::Call`] naming the plugin, the export and the [`Failure`](crate::Failure).
+///
+/// A failed call leaves no trace: a `set` the guest made during it is not committed, nor are
+/// its logged values. wasmtime poisons a component store after a trap, so the instance then
+/// discards its store, and the next call runs on a fresh instance of the same plugin (fresh
+/// guest memory; the committed logged values and the captured output carry over). If
+/// instantiating afresh fails, that call returns [`Error::Instantiate`].
 pub struct ComponentInstance {
+    plugin: ComponentPlugin,
+    output: Output,
     store: Store<ComponentState>,
     bindings: bindings::Plugin,
-    output: MemoryOutputPipe,
+    /// The last call failed: `store` must not be used again.
+    poisoned: bool,
 }
 
 impl ComponentInstance {
     /// Calls `just-add`: `a + b`, wrapping.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps.
+    /// [`Error::Call`] if the call fails; [`Error::Instantiate`] if a fresh instance was due
+    /// and could not be made.
     pub fn just_add(&mut self, a: u64, b: u64) -> Result<u64, Error> {
-        self.bindings
-            .call_just_add(&mut self.store, a, b)
-            .map_err(|e| self.call_error("just-add", e))
+        self.call("just-add", |plugin, store| {
+            plugin.call_just_add(store, a, b)
+        })
     }
 
     /// Calls `point-add`: the field-wise sum of two points, wrapping.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps.
+    /// As [`ComponentInstance::just_add`].
     pub fn point_add(&mut self, a: Point, b: Point) -> Result<Point, Error> {
-        self.bindings
-            .call_point_add(&mut self.store, a, b)
-            .map_err(|e| self.call_error("point-add", e))
+        self.call("point-add", |plugin, store| {
+            plugin.call_point_add(store, a, b)
+        })
     }
 
     /// Calls `trigger`, which calls back into the host's `log`, `get` and `set`.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps.
+    /// As [`ComponentInstance::just_add`].
     pub fn trigger(&mut self, input: i32) -> Result<(), Error> {
-        self.bindings
-            .call_trigger(&mut self.store, input)
-            .map_err(|e| self.call_error("trigger", e))
+        self.call("trigger", |plugin, store| plugin.call_trigger(store, input))
     }
 
-    /// Returns the values the plugin passed to `log` since the last call of this method, oldest
-    /// first.
+    /// Returns the values the plugin passed to `log` in calls that succeeded since the last
+    /// call of this method, oldest first; at most [`crate::LOG_CAPACITY`].
     pub fn take_logged(&mut self) -> Vec<i32> {
-        std::mem::take(&mut self.store.data_mut().host.logged)
+        self.store.data_mut().sandbox.host.take_logged()
     }
 
-    /// Everything the plugin has written to stdout and stderr so far (invalid UTF-8 replaced).
-    pub fn output(&self) -> String {
-        String::from_utf8_lossy(&self.output.contents()).into_owned()
+    /// Everything the plugin has written to stdout so far (invalid UTF-8 replaced), at most
+    /// [`Limits::output_bytes`].
+    pub fn stdout(&self) -> String {
+        self.output.stdout()
     }
 
-    fn call_error(&self, export: &str, source: wasmtime::Error) -> Error {
-        Error::call(&self.store.data().host.plugin, export, source)
+    /// Everything the plugin has written to stderr so far (a Rust guest's panic message goes
+    /// here), at most [`Limits::output_bytes`].
+    pub fn stderr(&self) -> String {
+        self.output.stderr()
+    }
+
+    /// Calls `export` through `f` under the limits; marks the store poisoned if it fails.
+    fn call<R>(
+        &mut self,
+        export: &str,
+        f: impl FnOnce(&bindings::Plugin, &mut Store<ComponentState>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        if self.poisoned {
+            self.renew()?;
+        }
+        let bindings = &self.bindings;
+        run(&mut self.store, &self.plugin.limits, |store| {
+            f(bindings, store)
+        })
+        .map_err(|failed| {
+            self.poisoned = true;
+            failed.call(&self.plugin.name, export)
+        })
+    }
+
+    /// Replaces the poisoned store with a fresh instance that keeps the host state.
+    fn renew(&mut self) -> Result<(), Error> {
+        let fresh = HostState::new(self.plugin.name.clone(), self.plugin.shared.clone());
+        let host = std::mem::replace(&mut self.store.data_mut().sandbox.host, fresh);
+        (self.store, self.bindings) = self.plugin.store(host, &self.output)?;
+        self.poisoned = false;
+        Ok(())
     }
 }

@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use wasmtime::{Instance, Linker, Module, Store, WasmParams, WasmResults};
 
-use super::new_store;
-use crate::state::{CoreState, output_pipe};
-use crate::{Error, SharedValue};
+use super::core_store;
+use crate::run::run;
+use crate::state::{CoreState, HostState, Output};
+use crate::{Error, Limits, SharedValue};
 
 /// Two core modules instantiated in one store, the provider's exports linked in as the
 /// consumer's imports from one module name (the seed's `calc` and `toolbox`: `toolbox` imports
@@ -18,56 +19,63 @@ pub struct LinkedModules {
     consumer_name: Arc<str>,
     store: Store<CoreState>,
     consumer: Instance,
+    limits: Arc<Limits>,
 }
 
 impl LinkedModules {
     /// Instantiates `provider`, defines its exports under `module_name` and instantiates
-    /// `consumer` against them.
+    /// `consumer` against them, in one store under `limits`.
     pub(crate) fn new(
         provider: (Arc<str>, &Module),
         consumer: (Arc<str>, &Module),
         module_name: &str,
         linker: &Linker<CoreState>,
         shared: SharedValue,
+        limits: Arc<Limits>,
     ) -> Result<Self, Error> {
         let (provider_name, provider) = provider;
         let (consumer_name, consumer) = consumer;
-        let failed = |plugin: &str| {
-            let plugin = plugin.to_owned();
-            move |source: wasmtime::Error| Error::Instantiate {
-                plugin,
-                source: source.into(),
-            }
-        };
-        let mut store = new_store(consumer, consumer_name.clone(), shared, &output_pipe());
-        let provided = linker
-            .instantiate(&mut store, provider)
-            .map_err(failed(&provider_name))?;
+        let host = HostState::new(consumer_name.clone(), shared);
+        let output = Output::new(limits.output_bytes);
+        let mut store = core_store(consumer.engine(), host, &output, &limits);
+        let provided = run(&mut store, &limits, |store| {
+            linker.instantiate(store, provider)
+        })
+        .map_err(|failed| failed.instantiate(&provider_name))?;
         let mut linker = linker.clone();
         linker.allow_shadowing(true);
-        let consumer = linker
+        linker
             .instance(&mut store, module_name, provided)
-            .and_then(|linker| linker.instantiate(&mut store, consumer))
-            .map_err(failed(&consumer_name))?;
+            .map_err(|e| Error::instantiate(&consumer_name, e, None))?;
+        let consumer = run(&mut store, &limits, |store| {
+            linker.instantiate(store, consumer)
+        })
+        .map_err(|failed| failed.instantiate(&consumer_name))?;
         Ok(Self {
             consumer_name,
             store,
             consumer,
+            limits,
         })
     }
 
-    /// Calls the consumer's export `export` with `params`, e.g. `call::<i32, i32>("foo", 7)`.
+    /// Calls the consumer's export `export` with `params`, e.g. `call::<i32, i32>("foo", 7)`,
+    /// under the host's [`Limits`].
     ///
     /// # Errors
-    /// [`Error::Call`] if there is no such export, its type is not `(P) -> R`, or it traps.
+    /// [`Error::Call`] if there is no such export, its type is not `(P) -> R`, or the call
+    /// fails.
     pub fn call<P, R>(&mut self, export: &str, params: P) -> Result<R, Error>
     where
         P: WasmParams,
         R: WasmResults,
     {
-        self.consumer
-            .get_typed_func::<P, R>(&mut self.store, export)
-            .and_then(|f| f.call(&mut self.store, params))
-            .map_err(|e| Error::call(&self.consumer_name, export, e))
+        let consumer = self.consumer;
+        run(&mut self.store, &self.limits, |store| {
+            consumer
+                .get_typed_func::<P, R>(&mut *store, export)?
+                .call(store, params)
+        })
+        .map_err(|failed| failed.call(&self.consumer_name, export))
     }
 }

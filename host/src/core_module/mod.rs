@@ -11,80 +11,91 @@ pub mod memory;
 
 use std::sync::Arc;
 
-use wasmtime::{Caller, Instance, InstancePre, Linker, Memory, Module, Store, TypedFunc};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime::{Caller, Engine, Instance, InstancePre, Linker, Memory, Module, Store, TypedFunc};
 
-use crate::state::{CoreState, HostState, deny_all_wasi, output_pipe};
-use crate::{Error, Point, SharedValue};
+use crate::run::{new_store, run};
+use crate::state::{CoreState, HostState, Output, Sandbox};
+use crate::{Error, Limits, Point, SharedValue};
 use abi::PointLayout;
 
 pub use linking::LinkedModules;
 
 /// Adds WASI preview 1 and the ABI's `env` host functions to `linker`.
+///
+/// The host functions get only the host state, never the `Caller`, so they cannot call back
+/// into the guest: a guest cannot re-enter a host function through one.
 pub(crate) fn add_to_linker(linker: &mut Linker<CoreState>) -> wasmtime::Result<()> {
     wasmtime_wasi::p1::add_to_linker_sync(linker, |state| &mut state.wasi)?;
     let [log, get, set] = abi::IMPORTS.map(|signature| signature.name);
     linker.func_wrap(
         abi::IMPORT_MODULE,
         log,
-        |mut caller: Caller<'_, CoreState>, value: i32| caller.data_mut().host.log(value),
+        |mut caller: Caller<'_, CoreState>, value: i32| host(&mut caller).log(value),
     )?;
-    linker.func_wrap(abi::IMPORT_MODULE, get, |caller: Caller<'_, CoreState>| {
-        caller.data().host.get()
-    })?;
+    linker.func_wrap(
+        abi::IMPORT_MODULE,
+        get,
+        |mut caller: Caller<'_, CoreState>| host(&mut caller).get(),
+    )?;
     linker.func_wrap(
         abi::IMPORT_MODULE,
         set,
-        |mut caller: Caller<'_, CoreState>, value: i32| caller.data_mut().host.set(value),
+        |mut caller: Caller<'_, CoreState>, value: i32| host(&mut caller).set(value),
     )?;
     Ok(())
 }
 
+fn host<'a>(caller: &'a mut Caller<'_, CoreState>) -> &'a mut HostState {
+    &mut caller.data_mut().sandbox.host
+}
+
 /// Creates a store for one core-module instance: WASI preview 1 granting nothing, output
-/// captured in `output`.
-pub(crate) fn new_store(
-    module: &Module,
-    plugin: Arc<str>,
-    shared: SharedValue,
-    output: &MemoryOutputPipe,
+/// captured in `output`, the per-store `limits` in force.
+pub(crate) fn core_store(
+    engine: &Engine,
+    host: HostState,
+    output: &Output,
+    limits: &Limits,
 ) -> Store<CoreState> {
     let state = CoreState {
-        wasi: deny_all_wasi(output).build_p1(),
-        host: HostState::new(plugin, shared),
+        wasi: output.deny_all_wasi().build_p1(),
+        sandbox: Sandbox::new(host, limits),
     };
-    Store::new(module.engine(), state)
+    new_store(engine, state, limits)
 }
 
 /// A core-module plugin, compiled, checked against the ABI and pre-linked.
 ///
-/// Cheap to share across threads; each [`CorePlugin::instantiate`] gives an independent
-/// [`CoreInstance`].
+/// Cheap to clone and to share across threads; each [`CorePlugin::instantiate`] gives an
+/// independent [`CoreInstance`].
+#[derive(Clone)]
 pub struct CorePlugin {
     name: Arc<str>,
-    module: Module,
     pre: InstancePre<CoreState>,
     shared: SharedValue,
+    limits: Arc<Limits>,
 }
 
 impl CorePlugin {
     /// Checks `module` against the ABI and pre-links it.
     pub(crate) fn new(
         name: Arc<str>,
-        module: Module,
+        module: &Module,
         linker: &Linker<CoreState>,
         shared: SharedValue,
+        limits: Arc<Limits>,
     ) -> Result<Self, Error> {
-        let mut problems = abi::check_exports(&module);
-        let pre = linker.instantiate_pre(&module);
+        let mut problems = abi::check_exports(module);
+        let pre = linker.instantiate_pre(module);
         if let Err(error) = &pre {
             problems.push(format!("{error:#}"));
         }
         match pre {
             Ok(pre) if problems.is_empty() => Ok(Self {
                 name,
-                module,
                 pre,
                 shared,
+                limits,
             }),
             _ => Err(Error::AbiMismatch {
                 plugin: name.to_string(),
@@ -98,48 +109,49 @@ impl CorePlugin {
         &self.name
     }
 
-    /// Creates a fresh instance in a store of its own and runs its `_initialize` export, if it
-    /// has one (the WASI reactor convention).
+    /// Creates a fresh instance in a store of its own, under the host's [`Limits`], and runs
+    /// its `_initialize` export, if it has one (the WASI reactor convention).
     ///
     /// # Errors
-    /// [`Error::Instantiate`] if the module's start function or `_initialize` traps.
+    /// [`Error::Instantiate`] if the module's start function or `_initialize` traps or runs
+    /// into a limit.
     pub fn instantiate(&self) -> Result<CoreInstance, Error> {
-        let instantiate_error = |source: wasmtime::Error| Error::Instantiate {
-            plugin: self.name.to_string(),
-            source: source.into(),
-        };
-        let output = output_pipe();
-        let mut store = new_store(
-            &self.module,
-            self.name.clone(),
-            self.shared.clone(),
-            &output,
-        );
-        let instance = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(instantiate_error)?;
-        if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, abi::INITIALIZE) {
-            initialize.call(&mut store, ()).map_err(instantiate_error)?;
-        }
-        // `CorePlugin::new` checked every export, so these lookups succeed; they still return
-        // errors rather than panic.
-        let memory = instance
-            .get_memory(&mut store, abi::MEMORY)
-            .ok_or_else(|| instantiate_error(wasmtime::format_err!("no memory export")))?;
-        let exports = TypedExports::new(&instance, &mut store).map_err(instantiate_error)?;
+        let output = Output::new(self.limits.output_bytes);
+        let host = HostState::new(self.name.clone(), self.shared.clone());
+        let live = self.live(host, &output)?;
         Ok(CoreInstance {
+            plugin: self.clone(),
+            output,
+            live,
+            poisoned: false,
+        })
+    }
+
+    /// Instantiates the module in a new store holding `host`, writing to `output`.
+    fn live(&self, host: HostState, output: &Output) -> Result<Live, Error> {
+        let mut store = core_store(self.pre.module().engine(), host, output, &self.limits);
+        let exports = run(&mut store, &self.limits, |store| {
+            let instance = self.pre.instantiate(&mut *store)?;
+            if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut *store, abi::INITIALIZE)
+            {
+                initialize.call(&mut *store, ())?;
+            }
+            TypedExports::new(&instance, store)
+        })
+        .map_err(|failed| failed.instantiate(&self.name))?;
+        Ok(Live {
             store,
-            memory,
             exports,
             scratch: None,
-            output,
         })
     }
 }
 
-/// The ABI's exports as typed functions, looked up once per instance.
+/// The ABI's exports as typed functions, and the memory, looked up once per instance.
+/// `CorePlugin::new` checked every export, so the lookups succeed; they still return errors
+/// rather than panic.
 struct TypedExports {
+    memory: Memory,
     just_add: TypedFunc<(i64, i64), i64>,
     trigger_host_calls: TypedFunc<i32, ()>,
     point_add: TypedFunc<(i32, i32, i32), ()>,
@@ -159,6 +171,9 @@ impl TypedExports {
         ] = abi::EXPORTS.map(|signature| signature.name);
         let allocator = instance.get_func(&mut *store, abi::ALLOCATOR);
         Ok(Self {
+            memory: instance
+                .get_memory(&mut *store, abi::MEMORY)
+                .ok_or_else(|| wasmtime::format_err!("no `{}` export", abi::MEMORY))?,
             just_add: instance.get_typed_func(&mut *store, just_add)?,
             trigger_host_calls: instance.get_typed_func(&mut *store, trigger_host_calls)?,
             point_add: instance.get_typed_func(&mut *store, point_add)?,
@@ -169,38 +184,48 @@ impl TypedExports {
     }
 }
 
+/// A live instance: its store, its exports, and its scratch memory once obtained.
+struct Live {
+    store: Store<CoreState>,
+    exports: TypedExports,
+    /// Guest address of [`SCRATCH_LEN`] bytes the guest does not use, obtained on first need.
+    scratch: Option<u32>,
+}
+
 /// Scratch space for `point_add`: the two inputs and the result, one [`PointLayout`] each.
 const SCRATCH_LEN: usize = 3 * PointLayout::SIZE;
 
 /// One instance of a core-module plugin, with its own store.
 ///
-/// Each method calls the export of the same name; failures name the plugin and the export.
-/// After a trap, drop the instance and make a new one.
+/// Each method calls the export of the same name, under the host's [`Limits`]; failures name
+/// the plugin, the export and the [`Failure`](crate::Failure). As for components, a failed
+/// call commits nothing to the host state, and the next call runs on a fresh instance: a core
+/// module's store is not poisoned by a trap, but the guest's own state may be half-updated.
 pub struct CoreInstance {
-    store: Store<CoreState>,
-    memory: Memory,
-    exports: TypedExports,
-    /// Guest address of [`SCRATCH_LEN`] bytes the guest does not use, obtained on first need.
-    scratch: Option<u32>,
-    output: MemoryOutputPipe,
+    plugin: CorePlugin,
+    output: Output,
+    live: Live,
+    /// The last call failed: `live` is discarded before the next one.
+    poisoned: bool,
 }
 
 impl CoreInstance {
     /// Calls `just_add(a, b)`: `a + b`, wrapping.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps.
+    /// [`Error::Call`] if the call fails; [`Error::Instantiate`] if a fresh instance was due
+    /// and could not be made.
     pub fn just_add(&mut self, a: i64, b: i64) -> Result<i64, Error> {
-        let f = self.exports.just_add.clone();
+        let f = self.live()?.exports.just_add.clone();
         self.call("just_add", f, (a, b))
     }
 
     /// Calls `trigger_host_calls(input)`, which calls the host's `env` functions.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps.
+    /// As [`CoreInstance::just_add`].
     pub fn trigger_host_calls(&mut self, input: i32) -> Result<(), Error> {
-        let f = self.exports.trigger_host_calls.clone();
+        let f = self.live()?.exports.trigger_host_calls.clone();
         self.call("trigger_host_calls", f, input)
     }
 
@@ -208,8 +233,8 @@ impl CoreInstance {
     /// use (see [`abi::ALLOCATOR`]), passes their addresses, and reads the result back.
     ///
     /// # Errors
-    /// [`Error::Call`] if getting scratch memory fails or the guest traps;
-    /// [`Error::GuestMemory`] if the scratch memory is out of bounds.
+    /// As [`CoreInstance::just_add`], and [`Error::GuestMemory`] if the scratch memory is out
+    /// of bounds.
     pub fn point_add(&mut self, a: Point, b: Point) -> Result<Point, Error> {
         const EXPORT: &str = "point_add";
         // `scratch` checked that `base + SCRATCH_LEN` does not overflow.
@@ -218,7 +243,7 @@ impl CoreInstance {
         let (a_ptr, b_ptr, result_ptr) = (base, base + size, base + 2 * size);
         self.write(EXPORT, a_ptr, &PointLayout::encode(a))?;
         self.write(EXPORT, b_ptr, &PointLayout::encode(b))?;
-        let f = self.exports.point_add.clone();
+        let f = self.live.exports.point_add.clone();
         self.call(EXPORT, f, (result_ptr as i32, a_ptr as i32, b_ptr as i32))?;
         let mut result = [0; PointLayout::SIZE];
         self.read(EXPORT, result_ptr, &mut result)?;
@@ -228,9 +253,9 @@ impl CoreInstance {
     /// Returns the guest address of the plugin's own `i32`, from `get_plugin_shared_value_ptr`.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps.
+    /// As [`CoreInstance::just_add`].
     pub fn guest_value_address(&mut self) -> Result<u32, Error> {
-        let f = self.exports.get_plugin_shared_value_ptr.clone();
+        let f = self.live()?.exports.get_plugin_shared_value_ptr.clone();
         let ptr = self.call("get_plugin_shared_value_ptr", f, ())?;
         Ok(memory::address(ptr))
     }
@@ -238,7 +263,7 @@ impl CoreInstance {
     /// Reads the plugin's own `i32` straight out of its linear memory.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps; [`Error::GuestMemory`] if the guest returned an
+    /// As [`CoreInstance::just_add`], and [`Error::GuestMemory`] if the guest returned an
     /// address outside its memory.
     pub fn read_guest_value(&mut self) -> Result<i32, Error> {
         let address = self.guest_value_address()?;
@@ -259,25 +284,39 @@ impl CoreInstance {
     /// Calls `simple_add(a, b)`, which prints the plugin's own value, then adds, wrapping.
     ///
     /// # Errors
-    /// [`Error::Call`] if the guest traps.
+    /// As [`CoreInstance::just_add`].
     pub fn simple_add(&mut self, a: i64, b: i64) -> Result<i64, Error> {
-        let f = self.exports.simple_add.clone();
+        let f = self.live()?.exports.simple_add.clone();
         self.call("simple_add", f, (a, b))
     }
 
-    /// Returns the values the plugin passed to `host_log_value` since the last call of this
-    /// method, oldest first.
+    /// Returns the values the plugin passed to `host_log_value` in calls that succeeded since
+    /// the last call of this method, oldest first; at most [`crate::LOG_CAPACITY`].
     pub fn take_logged(&mut self) -> Vec<i32> {
-        std::mem::take(&mut self.store.data_mut().host.logged)
+        self.live.store.data_mut().sandbox.host.take_logged()
     }
 
-    /// Everything the plugin has written to stdout and stderr so far (invalid UTF-8 replaced).
-    pub fn output(&self) -> String {
-        String::from_utf8_lossy(&self.output.contents()).into_owned()
+    /// Everything the plugin has written to stdout so far (invalid UTF-8 replaced), at most
+    /// [`Limits::output_bytes`].
+    pub fn stdout(&self) -> String {
+        self.output.stdout()
     }
 
-    fn plugin(&self) -> &str {
-        &self.store.data().host.plugin
+    /// Everything the plugin has written to stderr so far, at most [`Limits::output_bytes`].
+    pub fn stderr(&self) -> String {
+        self.output.stderr()
+    }
+
+    /// The live instance, made afresh first if the last call failed.
+    fn live(&mut self) -> Result<&mut Live, Error> {
+        if self.poisoned {
+            let plugin = &self.plugin;
+            let fresh = HostState::new(plugin.name.clone(), plugin.shared.clone());
+            let host = std::mem::replace(&mut self.live.store.data_mut().sandbox.host, fresh);
+            self.live = plugin.live(host, &self.output)?;
+            self.poisoned = false;
+        }
+        Ok(&mut self.live)
     }
 
     fn call<P, R>(&mut self, export: &str, f: TypedFunc<P, R>, params: P) -> Result<R, Error>
@@ -285,23 +324,30 @@ impl CoreInstance {
         P: wasmtime::WasmParams,
         R: wasmtime::WasmResults,
     {
-        f.call(&mut self.store, params)
-            .map_err(|e| Error::call(self.plugin(), export, e))
+        run(&mut self.live.store, &self.plugin.limits, |store| {
+            f.call(store, params)
+        })
+        .map_err(|failed| {
+            self.poisoned = true;
+            failed.call(&self.plugin.name, export)
+        })
     }
 
     fn read(&self, export: &str, address: u32, buffer: &mut [u8]) -> Result<(), Error> {
-        memory::read(&self.memory, &self.store, address, buffer)
+        let live = &self.live;
+        memory::read(&live.exports.memory, &live.store, address, buffer)
             .map_err(|e| self.memory_error(export, e))
     }
 
     fn write(&mut self, export: &str, address: u32, data: &[u8]) -> Result<(), Error> {
-        memory::write(&self.memory, &mut self.store, address, data)
+        let live = &mut self.live;
+        memory::write(&live.exports.memory, &mut live.store, address, data)
             .map_err(|e| self.memory_error(export, e))
     }
 
     fn memory_error(&self, export: &str, e: memory::OutOfBounds) -> Error {
         Error::GuestMemory {
-            plugin: self.plugin().to_owned(),
+            plugin: self.plugin.name.to_string(),
             export: export.to_owned(),
             address: e.address,
             len: e.len,
@@ -313,31 +359,32 @@ impl CoreInstance {
     /// memory by (the guest's allocator never hands out memory it did not grow itself). Obtained
     /// once per instance and reused.
     fn scratch(&mut self) -> Result<u32, Error> {
-        if let Some(address) = self.scratch {
+        if let Some(address) = self.live()?.scratch {
             return Ok(address);
         }
-        let address = match self.exports.allocator.clone() {
+        let address = match self.live.exports.allocator.clone() {
             Some(allocator) => {
-                let ptr = self.call(
-                    abi::ALLOCATOR,
-                    allocator,
-                    (0, 0, PointLayout::ALIGN as i32, SCRATCH_LEN as i32),
-                )?;
+                let args = (0, 0, PointLayout::ALIGN as i32, SCRATCH_LEN as i32);
+                let ptr = self.call(abi::ALLOCATOR, allocator, args)?;
                 if ptr == 0 {
                     return Err(Error::call(
-                        self.plugin(),
+                        &self.plugin.name,
                         abi::ALLOCATOR,
                         wasmtime::format_err!("the allocator returned a null pointer"),
+                        None,
                     ));
                 }
                 memory::address(ptr)
             }
             None => {
-                let grown = self.memory.grow(&mut self.store, 1).and_then(|pages| {
-                    let start = pages * self.memory.page_size(&self.store);
+                let memory = self.live.exports.memory;
+                let store = &mut self.live.store;
+                let grown = memory.grow(&mut *store, 1).and_then(|pages| {
+                    let start = pages * memory.page_size(&*store);
                     u32::try_from(start).map_err(wasmtime::Error::from)
                 });
-                grown.map_err(|e| Error::call(self.plugin(), "memory.grow", e))?
+                let refused = store.data_mut().sandbox.limiter.take_refused();
+                grown.map_err(|e| Error::call(&self.plugin.name, "memory.grow", e, refused))?
             }
         };
         if address.checked_add(SCRATCH_LEN as u32).is_none() {
@@ -349,7 +396,7 @@ impl CoreInstance {
                 },
             ));
         }
-        self.scratch = Some(address);
+        self.live.scratch = Some(address);
         Ok(address)
     }
 }

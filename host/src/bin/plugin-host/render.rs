@@ -23,10 +23,15 @@ pub fn transcript(transcript: &Transcript) {
     if let Some(error) = &transcript.error {
         println!("  ✗ stopped: {}", with_causes(error));
     }
-    if !transcript.output.is_empty() {
-        println!("  plugin output:");
-        for line in transcript.output.lines() {
-            println!("  │ {line}");
+    for (stream, text) in [
+        ("stdout", &transcript.stdout),
+        ("stderr", &transcript.stderr),
+    ] {
+        if !text.is_empty() {
+            println!("  {} {stream}:", transcript.plugin);
+            for line in text.lines() {
+                println!("  │ {line}");
+            }
         }
     }
     println!();
