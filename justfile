@@ -32,6 +32,6 @@ test: setup
 lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
-    cargo clippy --locked --target wasm32-wasip2 -p guest -- -D warnings
+    cargo clippy --locked --target wasm32-wasip2 -p guest -p hostile-guest -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p core-toolbox -- -D warnings

@@ -14,11 +14,16 @@ struct Guest {
     constant: &'static str,
 }
 
-const GUESTS: [Guest; 4] = [
+const GUESTS: [Guest; 5] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
         constant: "COMPONENT_GUEST",
+    },
+    Guest {
+        package: "hostile-guest",
+        target: "wasm32-wasip2",
+        constant: "HOSTILE_GUEST",
     },
     Guest {
         package: "core-plugin",
@@ -42,7 +47,7 @@ fn main() -> ExitCode {
     let workspace = manifest_dir.parent().expect("tests/ sits in the workspace");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
     let target_dir = out_dir.join("guests");
-    for dir in ["wit", "guest", "core-guests", "Cargo.lock"] {
+    for dir in ["wit", "guest", "hostile-guest", "core-guests", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
     }
 

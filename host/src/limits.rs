@@ -114,6 +114,9 @@ pub enum Limit {
     Tables,
     /// [`Limits::lifted_bytes`].
     LiftedBytes,
+    /// [`Limits::output_bytes`]: one write would not fit. (A guest that checks how much it may
+    /// write first, as Rust's standard library does, sees the stream close instead.)
+    Output,
 }
 
 impl fmt::Display for Limit {
@@ -125,6 +128,7 @@ impl fmt::Display for Limit {
             Self::Memories => "the memory-count limit",
             Self::Tables => "the table-count limit",
             Self::LiftedBytes => "the limit on data lifted from the guest",
+            Self::Output => "the output limit",
         })
     }
 }

@@ -103,4 +103,31 @@ mod tests {
         assert!(read(&memory, &store, u32::MAX, &mut buffer).is_err());
         assert_eq!(address(-1), u32::MAX);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn an_access_fails_exactly_when_it_leaves_memory(
+            address in proptest::prelude::any::<u32>(),
+            len in 0usize..=2 * 65_536,
+        ) {
+            let (mut store, memory) = one_page();
+            let fits = u64::from(address) + len as u64 <= 65_536;
+            let expected = if fits { Ok(()) } else { Err(OutOfBounds { address, len }) };
+            let mut buffer = vec![0; len];
+            proptest::prop_assert_eq!(read(&memory, &store, address, &mut buffer), expected);
+            proptest::prop_assert_eq!(write(&memory, &mut store, address, &buffer), expected);
+        }
+
+        #[test]
+        fn addresses_near_the_top_fail_even_when_wrapping(
+            address in (u32::MAX - 64)..=u32::MAX,
+            len in 0usize..=64,
+        ) {
+            let (mut store, memory) = one_page();
+            let expected = Err(OutOfBounds { address, len });
+            let mut buffer = vec![0; len];
+            proptest::prop_assert_eq!(read(&memory, &store, address, &mut buffer), expected);
+            proptest::prop_assert_eq!(write(&memory, &mut store, address, &buffer), expected);
+        }
+    }
 }

@@ -1,0 +1,210 @@
+//! Each limit from both sides: just under it succeeds, just over it fails with the typed error
+//! that names the limit.
+
+use std::time::Duration;
+
+use plugin_host::{Error, Failure, Limit, Limits, Plugin};
+use plugin_tests::{Behaviour, CORE_CALC, CORE_TOOLBOX};
+
+use crate::{bounded, core_instance, expect_failure, host_with, hostile, wasm, with_trigger};
+
+/// `trigger_host_calls($in)` counts from 0 to `$in` (unsigned) in a loop.
+const COUNT_TO_IN: &str = "(loop
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br_if 0 (i32.lt_u (local.get $i) (local.get $in))))";
+
+#[test]
+fn deadline_obeyed_and_violated() {
+    let host = host_with(Limits {
+        deadline: Duration::from_millis(200),
+        ..Limits::default()
+    });
+    let mut instance = core_instance(&host, &with_trigger(COUNT_TO_IN, ""));
+    instance.trigger_host_calls(1_000_000).unwrap();
+    // 4 billion turns take seconds.
+    bounded(&host, || {
+        expect_failure(instance.trigger_host_calls(-1), Failure::Timeout)
+    });
+}
+
+#[test]
+fn fuel_obeyed_and_violated_per_call() {
+    let host = host_with(Limits {
+        fuel: Some(100_000),
+        ..Limits::default()
+    });
+    let mut instance = core_instance(&host, &with_trigger(COUNT_TO_IN, ""));
+    // About 8 fuel a turn: 5,000 turns fit in the budget, and the budget is per call.
+    instance.trigger_host_calls(5_000).unwrap();
+    instance.trigger_host_calls(5_000).unwrap();
+    expect_failure(instance.trigger_host_calls(20_000), Failure::OutOfFuel);
+}
+
+/// `trigger_host_calls($in)` grows memory by `$in` pages and traps if that fails.
+const GROW_MEMORY_BY_IN: &str =
+    "(if (i32.eq (memory.grow (local.get $in)) (i32.const -1)) (then unreachable))";
+
+fn sixteen_pages() -> Limits {
+    Limits {
+        memory_bytes: 16 * 65536,
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn memory_obeyed_at_16_pages_and_violated_at_17() {
+    let host = host_with(sixteen_pages());
+    let text = with_trigger(GROW_MEMORY_BY_IN, "");
+    // The module starts with one page.
+    core_instance(&host, &text).trigger_host_calls(15).unwrap();
+    expect_failure(
+        core_instance(&host, &text).trigger_host_calls(16),
+        Failure::Limit(Limit::Memory),
+    );
+}
+
+#[test]
+fn memory_violated_at_instantiation() {
+    let host = host_with(sixteen_pages());
+    let obeyed = with_trigger("", "").replace(
+        "(memory (export \"memory\") 1)",
+        "(memory (export \"memory\") 16)",
+    );
+    core_instance(&host, &obeyed);
+    let violated = obeyed.replace(
+        "(memory (export \"memory\") 16)",
+        "(memory (export \"memory\") 17)",
+    );
+    let Ok(Plugin::CoreModule(plugin)) = host.load_bytes("17-pages.wat", &wasm(&violated)) else {
+        panic!("loads");
+    };
+    let error = expect_failure(
+        plugin.instantiate().map(|_| ()),
+        Failure::Limit(Limit::Memory),
+    );
+    assert!(matches!(error, Error::Instantiate { .. }));
+}
+
+#[test]
+fn table_elements_obeyed_and_violated() {
+    let host = host_with(Limits {
+        table_elements: 100,
+        ..Limits::default()
+    });
+    let text = with_trigger(
+        "(if (i32.eq (table.grow $t (ref.null func) (local.get $in)) (i32.const -1))
+           (then unreachable))",
+        "(table $t 0 funcref)",
+    );
+    core_instance(&host, &text).trigger_host_calls(100).unwrap();
+    expect_failure(
+        core_instance(&host, &text).trigger_host_calls(101),
+        Failure::Limit(Limit::TableElements),
+    );
+}
+
+#[test]
+fn instance_count_obeyed_and_violated() {
+    // The linked pair is two instances in one store.
+    let link = |instances| {
+        host_with(Limits {
+            instances,
+            ..Limits::default()
+        })
+        .link_core_modules(CORE_CALC, CORE_TOOLBOX, "env")
+    };
+    assert_eq!(link(2).unwrap().call::<i32, i32>("foo", 1).unwrap(), 2);
+    let error = expect_failure(link(1).map(|_| ()), Failure::Limit(Limit::Instances));
+    assert!(matches!(error, Error::Instantiate { .. }));
+}
+
+#[test]
+fn memory_count_obeyed_and_violated() {
+    let text = with_trigger("", "(memory $second 1)");
+    let load = |memories| {
+        let host = host_with(Limits {
+            memories,
+            ..Limits::default()
+        });
+        let Ok(Plugin::CoreModule(plugin)) = host.load_bytes("two-memories.wat", &wasm(&text))
+        else {
+            panic!("loads");
+        };
+        plugin.instantiate().map(|_| ())
+    };
+    load(2).unwrap();
+    expect_failure(load(1), Failure::Limit(Limit::Memories));
+}
+
+#[test]
+fn table_count_obeyed_and_violated() {
+    let text = with_trigger("", "(table 0 funcref) (table 0 funcref)");
+    let load = |tables| {
+        let host = host_with(Limits {
+            tables,
+            ..Limits::default()
+        });
+        let Ok(Plugin::CoreModule(plugin)) = host.load_bytes("two-tables.wat", &wasm(&text)) else {
+            panic!("loads");
+        };
+        plugin.instantiate().map(|_| ())
+    };
+    load(2).unwrap();
+    expect_failure(load(1), Failure::Limit(Limit::Tables));
+}
+
+#[test]
+fn stack_obeyed_and_violated() {
+    let host = host_with(Limits {
+        max_wasm_stack: 64 << 10,
+        ..Limits::default()
+    });
+    let text = with_trigger(
+        "(drop (call $recurse (local.get $in)))",
+        "(func $recurse (param $n i32) (result i32)
+           (if (result i32) (i32.eqz (local.get $n))
+             (then (i32.const 0))
+             (else (i32.add (call $recurse (i32.sub (local.get $n) (i32.const 1)))
+                            (i32.const 1)))))",
+    );
+    let mut instance = core_instance(&host, &text);
+    instance.trigger_host_calls(100).unwrap();
+    expect_failure(instance.trigger_host_calls(100_000), Failure::StackOverflow);
+}
+
+#[test]
+fn lifted_bytes_obeyed_and_violated() {
+    let host = host_with(Limits {
+        lifted_bytes: 64 << 10,
+        output_bytes: 128 << 10,
+        ..Limits::default()
+    });
+    let mut instance = hostile(&host);
+    let write = Behaviour::WriteSharedValueBytes.input();
+    host.shared_value().set(64 << 10);
+    instance.trigger(write).unwrap();
+    assert_eq!(instance.stdout().len(), 64 << 10);
+    host.shared_value().set((64 << 10) + 1);
+    expect_failure(instance.trigger(write), Failure::Limit(Limit::LiftedBytes));
+}
+
+#[test]
+fn output_obeyed_and_violated() {
+    let host = host_with(Limits {
+        output_bytes: 1000,
+        ..Limits::default()
+    });
+    let write = Behaviour::WriteSharedValueBytes.input();
+    host.shared_value().set(1000);
+    let mut instance = hostile(&host);
+    instance.trigger(write).unwrap();
+    assert_eq!(instance.stdout().len(), 1000);
+    host.shared_value().set(1001);
+    let mut instance = hostile(&host);
+    expect_failure(instance.trigger(write), Failure::Limit(Limit::Output));
+    assert_eq!(
+        instance.stdout(),
+        "",
+        "nothing of the write that did not fit"
+    );
+}
