@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use plugin_tests::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX};
+use plugin_tests::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, HOSTILE_GUEST};
 
 fn plugin_host(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plugin-host"))
@@ -124,5 +124,42 @@ fn run_names_the_missing_exports_before_calling_anything() {
     assert!(
         !text(&output.stdout).contains("just_add(15, 27)"),
         "no call was made"
+    );
+}
+
+#[test]
+fn run_applies_the_memory_limit_flag() {
+    let output = plugin_host(&["run", "--max-memory-mib", "1", COMPONENT_GUEST]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("✗ stopped: failed to instantiate plugin")
+            && stdout.contains("it ran into the linear-memory limit"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn run_reports_a_hostile_plugin_and_caps_its_output() {
+    // The demo's `trigger(7)` makes the hostile guest print forever.
+    let output = plugin_host(&["run", "--max-output-kib", "1", HOSTILE_GUEST]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    for line in [
+        "✓ just-add(15, 27)",
+        "failed in `trigger`: it trapped: wasm trap: wasm `unreachable` instruction executed",
+        "hostile_guest.wasm stdout:\n  │ hostile guest: line 0\n",
+        "hostile_guest.wasm stderr:\n  │ ",
+        "failed printing to stdout",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+    let printed = stdout
+        .lines()
+        .filter(|l| l.contains("hostile guest: line"))
+        .count();
+    assert!(
+        printed < 100,
+        "1 KiB of output is a few dozen lines, not {printed}"
     );
 }

@@ -1,11 +1,13 @@
 //! `plugin-host`: loads WebAssembly plugins and shows every host/guest interaction.
 
+mod limits;
 mod render;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use limits::LimitArgs;
 use plugin_host::{PluginHost, demo};
 
 /// Load WebAssembly plugins into a wasmtime host and exercise them.
@@ -25,7 +27,8 @@ enum Command {
     /// could not be loaded.
     #[command(after_help = "Examples:\n  \
         plugin-host run guest.wasm core_plugin.wasm\n  \
-        plugin-host run --link core_calc.wasm core_toolbox.wasm")]
+        plugin-host run --link core_calc.wasm core_toolbox.wasm\n  \
+        plugin-host run --deadline-ms 100 --fuel 1000000 --max-memory-mib 16 guest.wasm")]
     Run {
         /// Plugins to load, each a component or a core module (told apart by the header).
         paths: Vec<PathBuf>,
@@ -34,6 +37,9 @@ enum Command {
         /// exports, and call CONSUMER's `foo(7)`.
         #[arg(long, num_args = 2, value_names = ["PROVIDER", "CONSUMER"])]
         link: Vec<PathBuf>,
+
+        #[command(flatten)]
+        limits: LimitArgs,
     },
 }
 
@@ -47,8 +53,12 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let Command::Run { paths, link } = Cli::parse().command;
-    let host = match PluginHost::new() {
+    let Command::Run {
+        paths,
+        link,
+        limits,
+    } = Cli::parse().command;
+    let host = match PluginHost::with_limits(limits.limits()) {
         Ok(host) => host,
         Err(error) => {
             render::load_error(&error);
