@@ -29,6 +29,11 @@
 //! One [`PluginHost`] owns one wasmtime `Engine` and the linkers; each loaded plugin is compiled
 //! and pre-linked once, and each instance gets its own `Store`, so instances are isolated from
 //! each other and can run on different threads.
+//!
+//! Plugins are untrusted. Every store runs under [`Limits`] (a per-call deadline, optional fuel,
+//! memory, table and count limits, stack, data lifted per call, captured output), on by
+//! default. A failed call is an [`Error`] whose [`Failure`] says why, commits nothing the
+//! guest did to the host state, and the next call runs on a fresh instance.
 #![forbid(unsafe_code)]
 
 pub mod component;
