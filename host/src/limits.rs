@@ -15,7 +15,8 @@ use wasmtime::{Config, ResourceLimiter};
 /// the same names.
 ///
 /// Time and fuel are per call (set again before each export is called, and before
-/// instantiation). Memory, table and count limits are per instance (one store). Exceeding any
+/// instantiation). Memory and table sizes are per memory and per table; counts are per store
+/// (one instance). Exceeding any
 /// limit fails the call with an [`Error`](crate::Error) whose [`Failure`](crate::Failure) says
 /// which limit it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +31,8 @@ pub struct Limits {
     /// Default `None`: metering costs some speed on every call, and the deadline already
     /// bounds time. Set it for deterministic limits.
     pub fuel: Option<u64>,
-    /// Bytes of linear memory one instance may hold, across all its memories. Default 64 MiB.
+    /// Bytes one linear memory may grow to (a component has a few memories, each held to
+    /// this). Default 64 MiB.
     pub memory_bytes: usize,
     /// Elements one table may hold. Default 10,000.
     pub table_elements: usize,

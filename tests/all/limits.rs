@@ -65,24 +65,26 @@ fn memory_obeyed_at_16_pages_and_violated_at_17() {
 
 #[test]
 fn memory_violated_at_instantiation() {
-    let host = host_with(sixteen_pages());
-    let obeyed = with_trigger("", "").replace(
+    let sixteen = with_trigger("", "").replace(
         "(memory (export \"memory\") 1)",
         "(memory (export \"memory\") 16)",
     );
-    core_instance(&host, &obeyed);
-    let violated = obeyed.replace(
-        "(memory (export \"memory\") 16)",
-        "(memory (export \"memory\") 17)",
-    );
-    let Ok(Plugin::CoreModule(plugin)) = host.load_bytes("17-pages.wat", &wasm(&violated)) else {
-        panic!("loads");
-    };
+    let seventeen = sixteen.replace("memory\") 16)", "memory\") 17)");
+    instantiate_under(sixteen_pages(), &sixteen).unwrap();
     let error = expect_failure(
-        plugin.instantiate().map(|_| ()),
+        instantiate_under(sixteen_pages(), &seventeen),
         Failure::Limit(Limit::Memory),
     );
     assert!(matches!(error, Error::Instantiate { .. }));
+}
+
+/// Loads WAT that fits the seed ABI into a host with `limits` and instantiates it.
+fn instantiate_under(limits: Limits, text: &str) -> Result<(), Error> {
+    let Ok(Plugin::CoreModule(plugin)) = host_with(limits).load_bytes("test.wat", &wasm(text))
+    else {
+        panic!("the module loads");
+    };
+    plugin.instantiate().map(drop)
 }
 
 #[test]
@@ -121,36 +123,29 @@ fn instance_count_obeyed_and_violated() {
 #[test]
 fn memory_count_obeyed_and_violated() {
     let text = with_trigger("", "(memory $second 1)");
-    let load = |memories| {
-        let host = host_with(Limits {
-            memories,
-            ..Limits::default()
-        });
-        let Ok(Plugin::CoreModule(plugin)) = host.load_bytes("two-memories.wat", &wasm(&text))
-        else {
-            panic!("loads");
-        };
-        plugin.instantiate().map(|_| ())
+    let memories = |memories| Limits {
+        memories,
+        ..Limits::default()
     };
-    load(2).unwrap();
-    expect_failure(load(1), Failure::Limit(Limit::Memories));
+    instantiate_under(memories(2), &text).unwrap();
+    expect_failure(
+        instantiate_under(memories(1), &text),
+        Failure::Limit(Limit::Memories),
+    );
 }
 
 #[test]
 fn table_count_obeyed_and_violated() {
     let text = with_trigger("", "(table 0 funcref) (table 0 funcref)");
-    let load = |tables| {
-        let host = host_with(Limits {
-            tables,
-            ..Limits::default()
-        });
-        let Ok(Plugin::CoreModule(plugin)) = host.load_bytes("two-tables.wat", &wasm(&text)) else {
-            panic!("loads");
-        };
-        plugin.instantiate().map(|_| ())
+    let tables = |tables| Limits {
+        tables,
+        ..Limits::default()
     };
-    load(2).unwrap();
-    expect_failure(load(1), Failure::Limit(Limit::Tables));
+    instantiate_under(tables(2), &text).unwrap();
+    expect_failure(
+        instantiate_under(tables(1), &text),
+        Failure::Limit(Limit::Tables),
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub struct LimitArgs {
     #[arg(long, value_name = "UNITS")]
     fuel: Option<u64>,
 
-    /// Linear memory one instance may hold, in MiB.
+    /// Bytes one linear memory may grow to, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory_bytes >> 20)]
     max_memory_mib: usize,
 
