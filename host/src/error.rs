@@ -62,6 +62,16 @@ pub enum Error {
         source: WasmtimeError,
     },
 
+    /// A file given as a precompiled artifact is not one this host may load: no header,
+    /// made by an incompatible engine, or not deserializable.
+    #[error("plugin {plugin} cannot be loaded as a precompiled artifact: {reason}")]
+    NotPrecompiled {
+        /// The plugin's name.
+        plugin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A component does not fit the host's world: it imports something the host does not
     /// provide, or lacks (or mistypes) an export the world requires. The cause names the item.
     #[error("plugin {plugin} does not fit the world {world}")]

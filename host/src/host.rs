@@ -10,8 +10,9 @@ use wasmtime::{Engine, Linker, Module};
 use crate::component::{self, ComponentPlugin};
 use crate::core_module::{self, CorePlugin, LinkedModules};
 use crate::engine::new_engine;
+use crate::precompiled::{self, Loaded};
 use crate::state::{ComponentState, CoreState};
-use crate::{Error, Limits, PluginKind, SharedValue};
+use crate::{Allocator, Error, HostConfig, Limits, PluginKind, SharedValue};
 
 /// A loaded plugin of either kind.
 pub enum Plugin {
@@ -50,6 +51,7 @@ pub struct PluginHost {
     core_linker: Linker<CoreState>,
     shared: SharedValue,
     limits: Arc<Limits>,
+    allocator: Allocator,
 }
 
 impl PluginHost {
@@ -60,22 +62,35 @@ impl PluginHost {
     /// [`Error::Setup`] if wasmtime cannot create the engine or link the host functions (for
     /// example on a platform it does not support).
     pub fn new() -> Result<Self, Error> {
-        Self::with_limits(Limits::default())
+        Self::with_config(HostConfig::default())
     }
 
-    /// Creates a host whose plugins run under `limits`.
+    /// Creates a host whose plugins run under `limits`, otherwise as [`PluginHost::new`].
+    ///
+    /// # Errors
+    /// As [`PluginHost::with_config`].
+    pub fn with_limits(limits: Limits) -> Result<Self, Error> {
+        Self::with_config(HostConfig {
+            limits,
+            ..HostConfig::default()
+        })
+    }
+
+    /// Creates a host from `config`: its limits, allocator and compilation cache.
     ///
     /// Starts a thread that advances the engine's epoch every [`Limits::EPOCH_TICK`] (this is
     /// how deadlines are noticed); it ends when the host and every plugin made from it are
     /// dropped.
     ///
     /// # Errors
-    /// As [`PluginHost::new`]; also if `limits.max_wasm_stack` is 0.
-    pub fn with_limits(limits: Limits) -> Result<Self, Error> {
+    /// [`Error::Setup`] if wasmtime cannot create the engine (for example with
+    /// `max_wasm_stack` 0, or a cache directory it cannot create) or link the host functions.
+    pub fn with_config(config: HostConfig) -> Result<Self, Error> {
         let setup = |source: wasmtime::Error| Error::Setup {
             source: source.into(),
         };
-        let engine = new_engine(&limits).map_err(setup)?;
+        let (engine, allocator) = new_engine(&config).map_err(setup)?;
+        let limits = config.limits;
         let mut component_linker = wasmtime::component::Linker::new(&engine);
         component::add_to_linker(&mut component_linker).map_err(setup)?;
         let mut core_linker = Linker::new(&engine);
@@ -86,7 +101,14 @@ impl PluginHost {
             core_linker,
             shared: SharedValue::default(),
             limits: Arc::new(limits),
+            allocator,
         })
+    }
+
+    /// The allocator the engine uses: [`Allocator::Pooling`] unless it was asked for
+    /// on-demand allocation or the pool could not be reserved.
+    pub fn allocator(&self) -> Allocator {
+        self.allocator
     }
 
     /// The limits every plugin of this host runs under.
@@ -146,6 +168,62 @@ impl PluginHost {
         self.core_plugin(&name, &bytes)
     }
 
+    /// Compiles the plugin at `path` into a precompiled artifact (see [`precompiled`]) that
+    /// [`PluginHost::load_precompiled`] loads without compiling, on a host with a compatible
+    /// engine. The plugin is checked against the world or the ABI first.
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`].
+    pub fn precompile(&self, path: impl AsRef<Path>) -> Result<Vec<u8>, Error> {
+        let (name, bytes) = read(path.as_ref())?;
+        let payload = match detect(&name, &bytes)? {
+            PluginKind::Component => {
+                let component = Component::from_binary(&self.engine, &bytes)
+                    .map_err(|source| compile_error(&name, source))?;
+                self.component_plugin(&name, &component)?;
+                component.serialize()
+            }
+            PluginKind::CoreModule => {
+                let module = self.compile_core_module(&name, &bytes)?;
+                self.core_plugin_from(&name, &module)?;
+                module.serialize()
+            }
+        };
+        let payload = payload.map_err(|source| compile_error(&name, source))?;
+        Ok(precompiled::wrap(&self.engine, &payload))
+    }
+
+    /// Loads a precompiled artifact made by [`PluginHost::precompile`], checking that a
+    /// compatible engine made it before deserializing, then checks it against the world or the
+    /// ABI like [`PluginHost::load`].
+    ///
+    /// An artifact is machine code: load only artifacts you made or trust as you would an
+    /// executable. The checks reject stale and foreign files, not forged ones.
+    ///
+    /// # Errors
+    /// [`Error::Read`]; [`Error::NotPrecompiled`] if the file has no artifact header, was made
+    /// by an incompatible engine, or cannot be deserialized; [`Error::WorldMismatch`] or
+    /// [`Error::AbiMismatch`].
+    pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
+        let (name, artifact) = read(path.as_ref())?;
+        let not_precompiled = |reason: String| Error::NotPrecompiled {
+            plugin: name.clone(),
+            reason,
+        };
+        let loaded = precompiled::deserialize(&self.engine, &artifact).map_err(|e| match e {
+            Ok(reason) => not_precompiled(reason.to_owned()),
+            Err(error) => not_precompiled(format!("{error:#}")),
+        })?;
+        match loaded {
+            Loaded::Component(component) => self
+                .component_plugin(&name, &component)
+                .map(Plugin::Component),
+            Loaded::Module(module) => self
+                .core_plugin_from(&name, &module)
+                .map(Plugin::CoreModule),
+        }
+    }
+
     /// Links two core modules: instantiates `provider`, defines its exports under the module
     /// name `module_name` (the seed uses `env`), and instantiates `consumer` against them.
     ///
@@ -174,9 +252,17 @@ impl PluginHost {
     fn component(&self, name: &str, bytes: &[u8]) -> Result<ComponentPlugin, Error> {
         let component = Component::from_binary(&self.engine, bytes)
             .map_err(|source| compile_error(name, source))?;
+        self.component_plugin(name, &component)
+    }
+
+    fn component_plugin(
+        &self,
+        name: &str,
+        component: &Component,
+    ) -> Result<ComponentPlugin, Error> {
         ComponentPlugin::new(
             name.into(),
-            &component,
+            component,
             &self.component_linker,
             self.shared.clone(),
             self.limits.clone(),
@@ -185,9 +271,13 @@ impl PluginHost {
 
     fn core_plugin(&self, name: &str, bytes: &[u8]) -> Result<CorePlugin, Error> {
         let module = self.compile_core_module(name, bytes)?;
+        self.core_plugin_from(name, &module)
+    }
+
+    fn core_plugin_from(&self, name: &str, module: &Module) -> Result<CorePlugin, Error> {
         CorePlugin::new(
             name.into(),
-            &module,
+            module,
             &self.core_linker,
             self.shared.clone(),
             self.limits.clone(),

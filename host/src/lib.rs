@@ -34,7 +34,8 @@
 //! memory, table and count limits, stack, data lifted per call, captured output), on by
 //! default. A failed call is an [`Error`] whose [`Failure`] says why, commits nothing the
 //! guest did to the host state, and the next call runs on a fresh instance.
-#![forbid(unsafe_code)]
+// The one exception, deserializing a precompiled artifact, is in `precompiled.rs`.
+#![deny(unsafe_code)]
 
 pub mod component;
 pub mod core_module;
@@ -44,11 +45,13 @@ mod error;
 mod host;
 mod kind;
 mod limits;
+pub mod precompiled;
 mod run;
 mod shared;
 mod state;
 
 pub use component::Point;
+pub use engine::{Allocator, CompilationCache, HostConfig};
 pub use error::{Error, Failure, WasmtimeError};
 pub use host::{Plugin, PluginHost};
 pub use kind::PluginKind;

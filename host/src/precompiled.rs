@@ -1,0 +1,151 @@
+//! Precompiled plugins: compile once with [`PluginHost::precompile`](crate::PluginHost::precompile)
+//! (or `plugin-host compile`), then load in microseconds instead of milliseconds.
+//!
+//! An artifact is this host's header followed by wasmtime's own precompiled bytes
+//! (`Engine::precompile_component` or `Engine::precompile_module`):
+//!
+//! | offset | size | content |
+//! |---|---|---|
+//! | 0 | 24 | [`MAGIC`] |
+//! | 24 | 8 | the engine fingerprint, little-endian `u64` |
+//! | 32 | rest | wasmtime's artifact (an ELF image of machine code) |
+//!
+//! The fingerprint hashes `Engine::precompile_compatibility_hash`: the wasmtime version and
+//! every setting that changes the machine code. Deserializing runs that machine code, so the
+//! host deserializes only bytes that carry this header, carry the fingerprint of its own
+//! engine, and that `Engine::detect_precompiled` recognises. A fingerprint is not a
+//! signature: treat artifacts like executables, and load only those you made.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use wasmtime::{Engine, Precompiled};
+
+/// The first bytes of every artifact.
+pub const MAGIC: &[u8; 24] = b"plugin-host precompiled\0";
+
+/// The length of the header: [`MAGIC`] and the fingerprint.
+const HEADER_LEN: usize = MAGIC.len() + 8;
+
+/// A `u64` that differs between engines whose artifacts are not interchangeable.
+fn fingerprint(engine: &Engine) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Whether `bytes` start like an artifact (whatever engine made it).
+pub fn is_artifact(bytes: &[u8]) -> bool {
+    bytes.starts_with(MAGIC)
+}
+
+/// Prepends the header for `engine` to wasmtime's precompiled `payload`.
+pub(crate) fn wrap(engine: &Engine, payload: &[u8]) -> Vec<u8> {
+    let mut artifact = Vec::with_capacity(HEADER_LEN + payload.len());
+    artifact.extend_from_slice(MAGIC);
+    artifact.extend_from_slice(&fingerprint(engine).to_le_bytes());
+    artifact.extend_from_slice(payload);
+    artifact
+}
+
+/// Checks that `artifact` was made by a host whose engine is compatible with `engine`, and
+/// returns wasmtime's payload and what it holds.
+///
+/// # Errors
+/// A sentence saying what is wrong: no header, another engine's fingerprint, or a payload
+/// that is not a wasmtime artifact.
+pub(crate) fn unwrap<'a>(
+    engine: &Engine,
+    artifact: &'a [u8],
+) -> Result<(&'a [u8], Precompiled), &'static str> {
+    let Some((header, payload)) = artifact.split_at_checked(HEADER_LEN) else {
+        return Err("it is too short to be a precompiled artifact");
+    };
+    let (magic, made_by) = header.split_at(MAGIC.len());
+    if magic != MAGIC {
+        return Err("it does not start with the precompiled-artifact header");
+    }
+    if made_by != fingerprint(engine).to_le_bytes() {
+        return Err(
+            "it was precompiled by an engine with another wasmtime version or configuration; \
+             precompile it again with this host",
+        );
+    }
+    match Engine::detect_precompiled(payload) {
+        Some(kind) => Ok((payload, kind)),
+        None => Err("its payload is not a wasmtime artifact"),
+    }
+}
+
+/// What a checked artifact holds, deserialized.
+pub(crate) enum Loaded {
+    Component(wasmtime::component::Component),
+    Module(wasmtime::Module),
+}
+
+/// Checks `artifact` with [`unwrap`], then deserializes it.
+///
+/// # Errors
+/// `Err(Ok(reason))` if the checks fail, `Err(Err(error))` if wasmtime cannot deserialize it.
+pub(crate) fn deserialize(
+    engine: &Engine,
+    artifact: &[u8],
+) -> Result<Loaded, Result<&'static str, wasmtime::Error>> {
+    let (payload, kind) = unwrap(engine, artifact).map_err(Ok)?;
+    #[allow(
+        unsafe_code,
+        reason = "deserializing precompiled machine code is unsafe in wasmtime"
+    )]
+    // SAFETY: `unwrap` checked that the bytes carry this host's header with the fingerprint of
+    // this very engine configuration, and that wasmtime recognises the payload as its own
+    // artifact of this kind. wasmtime then checks the payload's own version and settings
+    // before using it. What remains (a forged artifact) is excluded by the callers' contract:
+    // `PluginHost::load_precompiled` documents that only trusted artifacts may be loaded.
+    let loaded = unsafe {
+        match kind {
+            Precompiled::Component => {
+                wasmtime::component::Component::deserialize(engine, payload).map(Loaded::Component)
+            }
+            Precompiled::Module => {
+                wasmtime::Module::deserialize(engine, payload).map(Loaded::Module)
+            }
+        }
+    };
+    loaded.map_err(Err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_artifact_made_by_one_engine_is_refused_by_an_incompatible_one() {
+        let engine = Engine::default();
+        let module = wat::parse_str("(module)").unwrap();
+        let artifact = wrap(&engine, &engine.precompile_module(&module).unwrap());
+        assert!(is_artifact(&artifact));
+        let (_, kind) = unwrap(&engine, &artifact).unwrap();
+        assert_eq!(kind, Precompiled::Module);
+
+        let mut config = wasmtime::Config::new();
+        config.consume_fuel(true);
+        let other = Engine::new(&config).unwrap();
+        assert!(
+            unwrap(&other, &artifact)
+                .unwrap_err()
+                .contains("another wasmtime version")
+        );
+    }
+
+    #[test]
+    fn bytes_without_the_header_or_payload_are_refused() {
+        let engine = Engine::default();
+        assert!(unwrap(&engine, b"short").is_err());
+        assert!(unwrap(&engine, &[0; 64]).unwrap_err().contains("header"));
+        let header_only = wrap(&engine, b"not elf");
+        assert!(
+            unwrap(&engine, &header_only)
+                .unwrap_err()
+                .contains("payload")
+        );
+    }
+}
