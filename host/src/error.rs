@@ -62,6 +62,18 @@ pub enum Error {
         source: WasmtimeError,
     },
 
+    /// The file is a precompiled artifact, which only [`PluginHost::load_precompiled`] loads.
+    ///
+    /// [`PluginHost::load_precompiled`]: crate::PluginHost::load_precompiled
+    #[error(
+        "plugin {plugin} is a precompiled artifact: load it with `load_precompiled` \
+         (`plugin-host run --allow-precompiled`) if you trust it"
+    )]
+    IsPrecompiled {
+        /// The plugin's name.
+        plugin: String,
+    },
+
     /// A file given as a precompiled artifact is not one this host may load: no header,
     /// made by an incompatible engine, or not deserializable.
     #[error("plugin {plugin} cannot be loaded as a precompiled artifact: {reason}")]

@@ -15,6 +15,7 @@ use crate::state::{ComponentState, CoreState};
 use crate::{Allocator, Error, HostConfig, Limits, PluginKind, SharedValue};
 
 /// A loaded plugin of either kind.
+#[derive(Debug)]
 pub enum Plugin {
     /// A component fitting the `example:plugin/plugin` world.
     Component(ComponentPlugin),
@@ -131,8 +132,8 @@ impl PluginHost {
     /// it and checks it against the world (component) or the raw ABI (core module).
     ///
     /// # Errors
-    /// [`Error::Read`], [`Error::NotWasm`], [`Error::Compile`], [`Error::WorldMismatch`] or
-    /// [`Error::AbiMismatch`]; each names the plugin by `path`.
+    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], [`Error::Compile`],
+    /// [`Error::WorldMismatch`] or [`Error::AbiMismatch`]; each names the plugin by `path`.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
         let (name, bytes) = read(path.as_ref())?;
         self.load_bytes(&name, &bytes)
@@ -305,9 +306,12 @@ fn read(path: &Path) -> Result<(String, Vec<u8>), Error> {
 }
 
 fn detect(name: &str, bytes: &[u8]) -> Result<PluginKind, Error> {
-    PluginKind::detect(bytes).ok_or_else(|| Error::NotWasm {
-        plugin: name.to_owned(),
-    })
+    let plugin = name.to_owned();
+    match PluginKind::detect(bytes) {
+        Some(kind) => Ok(kind),
+        None if precompiled::is_artifact(bytes) => Err(Error::IsPrecompiled { plugin }),
+        None => Err(Error::NotWasm { plugin }),
+    }
 }
 
 /// Reads a plugin file and checks that it is of the `expected` kind.

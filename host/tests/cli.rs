@@ -163,3 +163,25 @@ fn run_reports_a_hostile_plugin_and_caps_its_output() {
         "1 KiB of output is a few dozen lines, not {printed}"
     );
 }
+
+#[test]
+fn compile_writes_an_artifact_that_run_loads_only_when_allowed() {
+    let artifact = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-guest.cwasm");
+    let artifact = artifact.to_str().expect("a UTF-8 path");
+    let output = plugin_host(&["compile", COMPONENT_GUEST, "-o", artifact]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("wrote"));
+
+    let refused = plugin_host(&["run", artifact]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("is a precompiled artifact"));
+
+    let output = plugin_host(&["run", "--allow-precompiled", artifact]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert!(text(&output.stdout).contains("6/6 checks passed"));
+
+    // Fuel changes the machine code: the artifact is refused, not run.
+    let output = plugin_host(&["run", "--allow-precompiled", "--fuel", "1000000", artifact]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("another wasmtime version or configuration"));
+}

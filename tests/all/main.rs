@@ -6,6 +6,7 @@ mod core_module;
 mod hostile;
 mod limits;
 mod linking;
+mod loading;
 mod properties;
 mod stress;
 

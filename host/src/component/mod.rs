@@ -40,6 +40,14 @@ pub struct ComponentPlugin {
     limits: Arc<Limits>,
 }
 
+impl std::fmt::Debug for ComponentPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComponentPlugin")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ComponentPlugin {
     /// Pre-links `component`, checking that it fits [`WORLD`].
     pub(crate) fn new(

@@ -76,6 +76,14 @@ pub struct CorePlugin {
     limits: Arc<Limits>,
 }
 
+impl std::fmt::Debug for CorePlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CorePlugin")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 impl CorePlugin {
     /// Checks `module` against the ABI and pre-links it.
     pub(crate) fn new(

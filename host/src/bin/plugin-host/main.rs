@@ -3,12 +3,12 @@
 mod limits;
 mod render;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use limits::LimitArgs;
-use plugin_host::{PluginHost, demo};
+use plugin_host::{CompilationCache, Error, HostConfig, Plugin, PluginHost, demo};
 
 /// Load WebAssembly plugins into a wasmtime host and exercise them.
 #[derive(Parser)]
@@ -38,9 +38,61 @@ enum Command {
         #[arg(long, num_args = 2, value_names = ["PROVIDER", "CONSUMER"])]
         link: Vec<PathBuf>,
 
+        /// Also load precompiled artifacts (from `plugin-host compile`). They are machine code:
+        /// pass only artifacts you made or trust.
+        #[arg(long)]
+        allow_precompiled: bool,
+
         #[command(flatten)]
-        limits: LimitArgs,
+        engine: EngineArgs,
     },
+
+    /// Precompile a plugin into an artifact that `run --allow-precompiled` loads without
+    /// compiling.
+    ///
+    /// The plugin is checked against the world or the ABI first. The artifact only loads in a
+    /// host with the same wasmtime version and engine settings: pass `run` the same limit flags
+    /// (fuel and stack size change the machine code).
+    #[command(after_help = "Examples:\n  \
+        plugin-host compile guest.wasm -o guest.cwasm\n  \
+        plugin-host run --allow-precompiled guest.cwasm")]
+    Compile {
+        /// The plugin to compile: a component or a core module.
+        plugin: PathBuf,
+
+        /// Where to write the artifact.
+        #[arg(short, long, value_name = "OUT")]
+        output: PathBuf,
+
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+}
+
+/// Flags that shape the engine, shared by every command.
+#[derive(clap::Args)]
+struct EngineArgs {
+    /// Cache compiled plugins in wasmtime's default cache directory (on Linux
+    /// `~/.cache/wasmtime`), so that loading the same plugin again skips compiling.
+    #[arg(long)]
+    cache: bool,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+impl EngineArgs {
+    fn host(&self) -> Result<PluginHost, plugin_host::Error> {
+        PluginHost::with_config(HostConfig {
+            limits: self.limits.limits(),
+            cache: if self.cache {
+                CompilationCache::DefaultDirectory
+            } else {
+                CompilationCache::Off
+            },
+            ..HostConfig::default()
+        })
+    }
 }
 
 /// A check or call failed.
@@ -53,12 +105,28 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let Command::Run {
-        paths,
-        link,
-        limits,
-    } = Cli::parse().command;
-    let host = match PluginHost::with_limits(limits.limits()) {
+    match Cli::parse().command {
+        Command::Run {
+            paths,
+            link,
+            allow_precompiled,
+            engine,
+        } => run(&paths, &link, allow_precompiled, &engine),
+        Command::Compile {
+            plugin,
+            output,
+            engine,
+        } => compile(&plugin, &output, &engine),
+    }
+}
+
+fn run(
+    paths: &[PathBuf],
+    link: &[PathBuf],
+    allow_precompiled: bool,
+    engine: &EngineArgs,
+) -> ExitCode {
+    let host = match engine.host() {
         Ok(host) => host,
         Err(error) => {
             render::load_error(&error);
@@ -68,8 +136,8 @@ fn main() -> ExitCode {
 
     let mut transcripts = Vec::new();
     let mut load_failed = false;
-    for path in &paths {
-        match host.load(path) {
+    for path in paths {
+        match load(&host, path, allow_precompiled) {
             Ok(plugin) => transcripts.push(demo::plugin(&plugin, host.shared_value())),
             Err(error) => {
                 render::load_error(&error);
@@ -77,7 +145,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    if let [provider, consumer] = link.as_slice() {
+    if let [provider, consumer] = link {
         let names = format!("{} + {}", provider.display(), consumer.display());
         match host.link_core_modules(provider, consumer, "env") {
             Ok(mut modules) => transcripts.push(demo::linked(&names, &mut modules)),
@@ -98,5 +166,38 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILED)
+    }
+}
+
+/// Loads `path`, as a precompiled artifact too if `allow_precompiled`.
+fn load(host: &PluginHost, path: &Path, allow_precompiled: bool) -> Result<Plugin, Error> {
+    match host.load(path) {
+        Err(Error::IsPrecompiled { .. }) if allow_precompiled => host.load_precompiled(path),
+        loaded => loaded,
+    }
+}
+
+fn compile(plugin: &Path, output: &Path, engine: &EngineArgs) -> ExitCode {
+    let artifact = engine.host().and_then(|host| host.precompile(plugin));
+    match artifact {
+        Ok(artifact) => match std::fs::write(output, &artifact) {
+            Ok(()) => {
+                println!(
+                    "wrote {} ({} bytes), precompiled from {}",
+                    output.display(),
+                    artifact.len(),
+                    plugin.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: failed to write {}: {error}", output.display());
+                ExitCode::from(EXIT_LOAD_ERROR)
+            }
+        },
+        Err(error) => {
+            render::load_error(&error);
+            ExitCode::from(EXIT_LOAD_ERROR)
+        }
     }
 }
