@@ -35,3 +35,7 @@ lint: setup
     cargo clippy --locked --target wasm32-wasip2 -p guest -p hostile-guest -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p core-toolbox -- -D warnings
+
+# Benchmarks: the host's hot paths against bare wasmtime (criterion, release build; see BENCHMARKS.md).
+bench: setup
+    cargo bench --locked -p plugin-benches

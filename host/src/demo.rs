@@ -41,6 +41,8 @@ pub struct Transcript {
     pub stdout: String,
     /// What the plugin wrote to stderr.
     pub stderr: String,
+    /// How many bytes of output were dropped beyond the output limit.
+    pub dropped_output_bytes: u64,
     /// The failure that stopped the demonstration early, if one did.
     pub error: Option<Error>,
 }
@@ -53,6 +55,7 @@ impl Transcript {
             checks: Vec::new(),
             stdout: String::new(),
             stderr: String::new(),
+            dropped_output_bytes: 0,
             error: None,
         }
     }
@@ -113,6 +116,7 @@ pub fn component(plugin: &ComponentPlugin, shared: &SharedValue) -> Transcript {
         );
         let result = trigger(t, "trigger(7)", shared, || instance.trigger(7));
         (t.stdout, t.stderr) = (instance.stdout(), instance.stderr());
+        t.dropped_output_bytes = instance.dropped_output_bytes();
         result?;
         t.check(
             "host log after trigger(7)",
@@ -171,6 +175,7 @@ pub fn core_module(plugin: &CorePlugin, shared: &SharedValue) -> Transcript {
         );
         let sum = instance.simple_add(1, 1);
         (t.stdout, t.stderr) = (instance.stdout(), instance.stderr());
+        t.dropped_output_bytes = instance.dropped_output_bytes();
         t.check("simple_add(1, 1)", 2, sum?);
         let printed = last_word(&t.stdout).to_owned();
         t.check(

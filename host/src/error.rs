@@ -256,9 +256,9 @@ pub enum Failure {
 
 impl Failure {
     /// Works out what `error` means. Timeouts, fuel and stack overflow are wasmtime trap codes;
-    /// a refused growth is remembered by the store's limiter. wasmtime reports the count
-    /// limits, exhausted hostcall fuel and a full output pipe only as messages (their types are
-    /// private), so those are recognised by their text; a test pins each one.
+    /// a refused growth is remembered by the store's limiter. wasmtime reports the count limits
+    /// and exhausted hostcall fuel only as messages (their types are private), so those are
+    /// recognised by their text; a test pins each one.
     fn classify(error: &wasmtime::Error, refused: Option<Limit>) -> Self {
         let trap = error.downcast_ref::<Trap>().copied();
         match (trap, refused) {
@@ -269,7 +269,7 @@ impl Failure {
             (Some(trap), None) => return Self::Trap(trap),
             (None, None) => {}
         }
-        const MESSAGES: [(&str, Limit); 5] = [
+        const MESSAGES: [(&str, Limit); 4] = [
             ("instance count too high", Limit::Instances),
             ("memory count too high", Limit::Memories),
             ("table count too high", Limit::Tables),
@@ -277,7 +277,6 @@ impl Failure {
                 "fuel allocated for hostcalls has been exhausted",
                 Limit::LiftedBytes,
             ),
-            ("write beyond capacity of MemoryOutputPipe", Limit::Output),
         ];
         error
             .chain()

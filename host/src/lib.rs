@@ -45,6 +45,7 @@ mod error;
 mod host;
 mod kind;
 mod limits;
+mod output;
 pub mod precompiled;
 mod run;
 mod shared;

@@ -50,8 +50,8 @@ pub struct Limits {
     /// the host, or in the results of one export (`Store::set_hostcall_fuel`). Default 1 MiB;
     /// wasmtime's default is 128 MiB.
     pub lifted_bytes: usize,
-    /// Bytes of stdout, and separately of stderr, kept per instance. Beyond that the stream
-    /// reports itself closed to the guest. Default 64 KiB.
+    /// Bytes of stdout, and separately of stderr, kept per instance. Later output is dropped
+    /// (and counted); writing never fails the guest. Default 64 KiB.
     pub output_bytes: usize,
 }
 
@@ -116,9 +116,6 @@ pub enum Limit {
     Tables,
     /// [`Limits::lifted_bytes`].
     LiftedBytes,
-    /// [`Limits::output_bytes`]: one write would not fit. (A guest that checks how much it may
-    /// write first, as Rust's standard library does, sees the stream close instead.)
-    Output,
 }
 
 impl fmt::Display for Limit {
@@ -130,7 +127,6 @@ impl fmt::Display for Limit {
             Self::Memories => "the memory-count limit",
             Self::Tables => "the table-count limit",
             Self::LiftedBytes => "the limit on data lifted from the guest",
-            Self::Output => "the output limit",
         })
     }
 }

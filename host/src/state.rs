@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use crate::limits::Limiter;
 use crate::{Limits, SharedValue};
@@ -81,47 +80,6 @@ impl HostState {
     pub(crate) fn take_logged(&mut self) -> Vec<i32> {
         self.committed_logs = 0;
         std::mem::take(&mut self.logged)
-    }
-}
-
-/// A guest's captured stdout and stderr: two bounded in-memory pipes. Once one holds its
-/// capacity, the guest's further writes to it find the stream closed.
-#[derive(Clone)]
-pub(crate) struct Output {
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
-}
-
-impl Output {
-    /// Empty pipes of `capacity` bytes each.
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            stdout: MemoryOutputPipe::new(capacity),
-            stderr: MemoryOutputPipe::new(capacity),
-        }
-    }
-
-    /// What the guest wrote to stdout (invalid UTF-8 replaced).
-    pub(crate) fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.stdout.contents()).into_owned()
-    }
-
-    /// What the guest wrote to stderr (invalid UTF-8 replaced).
-    pub(crate) fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).into_owned()
-    }
-
-    /// A WASI context that grants nothing: no preopened directories, no environment, no
-    /// arguments, stdin closed, every network use denied. Stdout and stderr go to these pipes.
-    pub(crate) fn deny_all_wasi(&self) -> WasiCtxBuilder {
-        let mut builder = WasiCtxBuilder::new();
-        builder
-            .stdout(self.stdout.clone())
-            .stderr(self.stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false);
-        builder
     }
 }
 

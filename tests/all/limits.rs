@@ -184,7 +184,7 @@ fn lifted_bytes_obeyed_and_violated() {
 }
 
 #[test]
-fn output_obeyed_and_violated() {
+fn output_kept_up_to_the_limit_and_dropped_beyond_it() {
     let host = host_with(Limits {
         output_bytes: 1000,
         ..Limits::default()
@@ -194,12 +194,14 @@ fn output_obeyed_and_violated() {
     let mut instance = hostile(&host);
     instance.trigger(write).unwrap();
     assert_eq!(instance.stdout().len(), 1000);
+    assert_eq!(instance.dropped_output_bytes(), 0);
     host.shared_value().set(1001);
     let mut instance = hostile(&host);
-    expect_failure(instance.trigger(write), Failure::Limit(Limit::Output));
+    instance.trigger(write).unwrap();
+    assert_eq!(instance.stdout().len(), 1000);
     assert_eq!(
-        instance.stdout(),
-        "",
-        "nothing of the write that did not fit"
+        instance.dropped_output_bytes(),
+        1,
+        "dropped, and the call still succeeds"
     );
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 
+use crate::output::Output;
 use crate::run::{new_store, run};
-use crate::state::{ComponentState, HostState, Output, Sandbox};
+use crate::state::{ComponentState, HostState, Sandbox};
 use crate::{Error, Limits, SharedValue};
 
 /// The world's `point` record (`example:plugin/types.point`), as `bindgen!` generates it:
@@ -176,6 +177,12 @@ impl ComponentInstance {
     /// [`Limits::output_bytes`].
     pub fn stdout(&self) -> String {
         self.output.stdout()
+    }
+
+    /// How many bytes of stdout and stderr were dropped because [`Limits::output_bytes`] was
+    /// reached.
+    pub fn dropped_output_bytes(&self) -> u64 {
+        self.output.dropped()
     }
 
     /// Everything the plugin has written to stderr so far (a Rust guest's panic message goes

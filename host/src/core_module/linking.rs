@@ -5,8 +5,9 @@ use std::sync::Arc;
 use wasmtime::{Instance, Linker, Module, Store, WasmParams, WasmResults};
 
 use super::core_store;
+use crate::output::Output;
 use crate::run::run;
-use crate::state::{CoreState, HostState, Output};
+use crate::state::{CoreState, HostState};
 use crate::{Error, Limits, SharedValue};
 
 /// Two core modules instantiated in one store, the provider's exports linked in as the

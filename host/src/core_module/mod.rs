@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use wasmtime::{Caller, Engine, Instance, InstancePre, Linker, Memory, Module, Store, TypedFunc};
 
+use crate::output::Output;
 use crate::run::{new_store, run};
-use crate::state::{CoreState, HostState, Output, Sandbox};
+use crate::state::{CoreState, HostState, Sandbox};
 use crate::{Error, Limits, Point, SharedValue};
 use abi::PointLayout;
 
@@ -308,6 +309,12 @@ impl CoreInstance {
     /// [`Limits::output_bytes`].
     pub fn stdout(&self) -> String {
         self.output.stdout()
+    }
+
+    /// How many bytes of stdout and stderr were dropped because [`Limits::output_bytes`] was
+    /// reached.
+    pub fn dropped_output_bytes(&self) -> u64 {
+        self.output.dropped()
     }
 
     /// Everything the plugin has written to stderr so far, at most [`Limits::output_bytes`].

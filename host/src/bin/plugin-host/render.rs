@@ -34,6 +34,12 @@ pub fn transcript(transcript: &Transcript) {
             }
         }
     }
+    if transcript.dropped_output_bytes > 0 {
+        println!(
+            "  │ … {} more bytes of output dropped (--max-output-kib)",
+            transcript.dropped_output_bytes
+        );
+    }
     println!();
 }
 

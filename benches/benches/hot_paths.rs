@@ -1,0 +1,231 @@
+//! The host's hot paths, each beside a baseline measured in the same run: `just bench`.
+//! `BENCHMARKS.md` records the figures and the ratios.
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use plugin_benches::{Bare, Point as BarePoint};
+use plugin_host::component::{ComponentInstance, ComponentPlugin};
+use plugin_host::core_module::CoreInstance;
+use plugin_host::{Allocator, CompilationCache, HostConfig, Plugin, PluginHost, Point};
+use plugin_tests::{Behaviour, COMPONENT_GUEST, CORE_PLUGIN, HOSTILE_GUEST};
+
+fn host(allocator: Allocator) -> PluginHost {
+    PluginHost::with_config(HostConfig {
+        allocator,
+        ..HostConfig::default()
+    })
+    .expect("the host sets up")
+}
+
+fn component(host: &PluginHost, path: &str) -> ComponentPlugin {
+    match host.load(path).expect("the guest loads") {
+        Plugin::Component(plugin) => plugin,
+        Plugin::CoreModule(_) => panic!("{path} is a component"),
+    }
+}
+
+fn core_instance(host: &PluginHost) -> CoreInstance {
+    match host.load(CORE_PLUGIN).expect("the core guest loads") {
+        Plugin::CoreModule(plugin) => plugin.instantiate().expect("it instantiates"),
+        Plugin::Component(_) => panic!("a core module"),
+    }
+}
+
+/// The native guest's `trigger`, against a host that is three plain fields.
+struct NativeHost(i32);
+
+impl guest::Host for NativeHost {
+    fn log(&mut self, value: i32) {
+        black_box(value);
+    }
+    fn get(&mut self) -> i32 {
+        self.0
+    }
+    fn set(&mut self, value: i32) {
+        self.0 = value;
+    }
+}
+
+/// Host -> guest: `just-add`, `point-add` and `trigger`, through our API, bare wasmtime, the
+/// core-module path and a native Rust call.
+fn calls(c: &mut Criterion) {
+    let host = host(Allocator::Pooling);
+    let mut ours = component(&host, COMPONENT_GUEST).instantiate().unwrap();
+    let bare = Bare::new(COMPONENT_GUEST, true).unwrap();
+    let (mut store, plugin) = bare.instantiate().unwrap();
+    let mut core = core_instance(&host);
+
+    let mut group = c.benchmark_group("call/just-add");
+    group.bench_function("ours", |b| {
+        b.iter(|| ours.just_add(black_box(15), black_box(27)).unwrap())
+    });
+    group.bench_function("bare-wasmtime", |b| {
+        b.iter(|| {
+            plugin
+                .call_just_add(&mut store, black_box(15), black_box(27))
+                .unwrap()
+        })
+    });
+    group.bench_function("core-module", |b| {
+        b.iter(|| core.just_add(black_box(15), black_box(27)).unwrap())
+    });
+    group.bench_function("native", |b| {
+        b.iter(|| guest::just_add(black_box(15), black_box(27)))
+    });
+    group.finish();
+
+    let (a, b_) = (Point { x: 1, y: 2 }, Point { x: 3, y: 4 });
+    let (bare_a, bare_b) = (BarePoint { x: 1, y: 2 }, BarePoint { x: 3, y: 4 });
+    let mut group = c.benchmark_group("call/point-add");
+    group.bench_function("ours", |b| {
+        b.iter(|| ours.point_add(black_box(a), black_box(b_)).unwrap())
+    });
+    group.bench_function("bare-wasmtime", |b| {
+        b.iter(|| {
+            plugin
+                .call_point_add(&mut store, black_box(bare_a), black_box(bare_b))
+                .unwrap()
+        })
+    });
+    group.bench_function("core-module", |b| {
+        b.iter(|| core.point_add(black_box(a), black_box(b_)).unwrap())
+    });
+    group.bench_function("native", |b| {
+        let native = |p: Point| guest::Point { x: p.x, y: p.y };
+        b.iter(|| guest::point_add(black_box(native(a)), black_box(native(b_))))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("call/trigger");
+    group.bench_function("ours", |b| b.iter(|| ours.trigger(black_box(7)).unwrap()));
+    group.bench_function("bare-wasmtime", |b| {
+        b.iter(|| plugin.call_trigger(&mut store, black_box(7)).unwrap())
+    });
+    group.bench_function("core-module", |b| {
+        b.iter(|| core.trigger_host_calls(black_box(7)).unwrap())
+    });
+    group.bench_function("native", |b| {
+        let mut native = NativeHost(42);
+        b.iter(|| guest::trigger(&mut native, black_box(7)))
+    });
+    group.finish();
+    // `trigger` logs; keep the log from growing across the run (it is capped anyway).
+    ours.take_logged();
+}
+
+/// Guest -> host: one `trigger` that calls `get` 1,000 times, beside the same export calling it
+/// 0 times. (cost of 1,000 - cost of 0) / 1,000 is one guest -> host call.
+fn callbacks(c: &mut Criterion) {
+    let host = host(Allocator::Pooling);
+    let mut instance = component(&host, HOSTILE_GUEST).instantiate().unwrap();
+    let input = Behaviour::CallHostSharedValueTimes.input();
+    let mut group = c.benchmark_group("guest-to-host/get");
+    for times in [0, 1000] {
+        group.bench_function(format!("{times} calls"), |b| {
+            host.shared_value().set(times);
+            b.iter(|| instance.trigger(input).unwrap())
+        });
+    }
+    group.finish();
+}
+
+/// A fresh instance in a fresh store: our API vs bare `InstancePre::instantiate`, on-demand
+/// vs pooling.
+fn instantiate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("instantiate");
+    for (allocator, name) in [
+        (Allocator::OnDemand, "on-demand"),
+        (Allocator::Pooling, "pooling"),
+    ] {
+        let host = host(allocator);
+        let plugin = component(&host, COMPONENT_GUEST);
+        group.bench_function(format!("ours/{name}"), |b| {
+            b.iter(|| plugin.instantiate().unwrap())
+        });
+        let bare = Bare::new(COMPONENT_GUEST, allocator == Allocator::Pooling).unwrap();
+        group.bench_function(format!("bare-wasmtime/{name}"), |b| {
+            b.iter(|| bare.instantiate().unwrap())
+        });
+    }
+    group.finish();
+}
+
+/// Loading the component: compiling, a compilation-cache hit, a precompiled artifact.
+fn load(c: &mut Criterion) {
+    let scratch = std::env::temp_dir().join(format!("plugin-benches-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let compile = host(Allocator::Pooling);
+    let artifact = scratch.join("guest.cwasm");
+    std::fs::write(&artifact, compile.precompile(COMPONENT_GUEST).unwrap()).unwrap();
+    let cached = PluginHost::with_config(HostConfig {
+        cache: CompilationCache::Directory(scratch.join("cache")),
+        ..HostConfig::default()
+    })
+    .unwrap();
+    cached.load(COMPONENT_GUEST).unwrap();
+
+    let mut group = c.benchmark_group("load");
+    group.sample_size(20);
+    group.bench_function("compile", |b| {
+        b.iter(|| compile.load(COMPONENT_GUEST).unwrap())
+    });
+    group.bench_function("cache-hit", |b| {
+        b.iter(|| cached.load(COMPONENT_GUEST).unwrap())
+    });
+    group.bench_function("precompiled", |b| {
+        b.iter(|| compile.load_precompiled(&artifact).unwrap())
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Calls per second with one store per thread, on 1 and 2 threads.
+fn throughput(c: &mut Criterion) {
+    let host = host(Allocator::Pooling);
+    let plugin = component(&host, COMPONENT_GUEST);
+    let mut group = c.benchmark_group("throughput/just-add");
+    for threads in [1, 2] {
+        let mut instances: Vec<ComponentInstance> = (0..threads)
+            .map(|_| plugin.instantiate().unwrap())
+            .collect();
+        group.throughput(Throughput::Elements(threads as u64));
+        group.bench_function(format!("{threads} threads"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                thread::scope(|scope| {
+                    for instance in &mut instances {
+                        scope.spawn(move || {
+                            for _ in 0..iters {
+                                black_box(instance.just_add(black_box(15), black_box(27)).unwrap());
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .output_directory(&PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("criterion"))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = calls, callbacks, instantiate, load, throughput
+}
+criterion_main!(benches);
