@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use plugin_benches::{Bare, Point as BarePoint};
+use plugin_benches::{Bare, BareCore, Point as BarePoint, Tuning};
 use plugin_host::component::{ComponentInstance, ComponentPlugin};
 use plugin_host::core_module::CoreInstance;
 use plugin_host::{Allocator, CompilationCache, HostConfig, Plugin, PluginHost, Point};
@@ -59,9 +59,12 @@ impl guest::Host for NativeHost {
 fn calls(c: &mut Criterion) {
     let host = host(Allocator::Pooling);
     let mut ours = component(&host, COMPONENT_GUEST).instantiate().unwrap();
-    let bare = Bare::new(COMPONENT_GUEST, true).unwrap();
+    let bare = Bare::new(COMPONENT_GUEST, &Tuning::Pooling.config()).unwrap();
     let (mut store, plugin) = bare.instantiate().unwrap();
+    let untuned = Bare::new(COMPONENT_GUEST, &Tuning::Default.config()).unwrap();
+    let (mut untuned_store, untuned_plugin) = untuned.instantiate().unwrap();
     let mut core = core_instance(&host);
+    let mut bare_core = BareCore::new(CORE_PLUGIN, &Tuning::Default.config()).unwrap();
 
     let mut group = c.benchmark_group("call/just-add");
     group.bench_function("ours", |b| {
@@ -74,8 +77,18 @@ fn calls(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    group.bench_function("bare-wasmtime-default-config", |b| {
+        b.iter(|| {
+            untuned_plugin
+                .call_just_add(&mut untuned_store, black_box(15), black_box(27))
+                .unwrap()
+        })
+    });
     group.bench_function("core-module", |b| {
         b.iter(|| core.just_add(black_box(15), black_box(27)).unwrap())
+    });
+    group.bench_function("bare-wasmtime-core-module", |b| {
+        b.iter(|| bare_core.just_add(black_box(15), black_box(27)).unwrap())
     });
     group.bench_function("native", |b| {
         b.iter(|| guest::just_add(black_box(15), black_box(27)))
@@ -150,7 +163,11 @@ fn instantiate(c: &mut Criterion) {
         group.bench_function(format!("ours/{name}"), |b| {
             b.iter(|| plugin.instantiate().unwrap())
         });
-        let bare = Bare::new(COMPONENT_GUEST, allocator == Allocator::Pooling).unwrap();
+        let tuning = match allocator {
+            Allocator::Pooling => Tuning::Pooling,
+            _ => Tuning::OnDemand,
+        };
+        let bare = Bare::new(COMPONENT_GUEST, &tuning.config()).unwrap();
         group.bench_function(format!("bare-wasmtime/{name}"), |b| {
             b.iter(|| bare.instantiate().unwrap())
         });

@@ -44,24 +44,43 @@ impl bindings::example::plugin::host::Host for State {
 
 impl bindings::example::plugin::types::Host for State {}
 
+/// The engine settings a benchmark runs bare wasmtime with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tuning {
+    /// `Config::new()`: what wasmtime's docs start from.
+    Default,
+    /// Concurrency support off, on-demand allocation.
+    OnDemand,
+    /// Concurrency support off, the pooling allocator.
+    Pooling,
+}
+
+impl Tuning {
+    /// The wasmtime configuration for this tuning.
+    pub fn config(self) -> Config {
+        let mut config = Config::new();
+        if self != Self::Default {
+            config.concurrency_support(false);
+        }
+        if self == Self::Pooling {
+            config.allocation_strategy(InstanceAllocationStrategy::pooling());
+        }
+        config
+    }
+}
+
 /// A compiled, pre-linked component on bare wasmtime.
 pub struct Bare {
     pre: bindings::PluginPre<State>,
 }
 
 impl Bare {
-    /// Compiles `path` on an engine with concurrency support off and the pooling allocator
-    /// (`pooling`) or on-demand allocation, and pre-links it.
+    /// Compiles `path` on an engine with `config` and pre-links it.
     ///
     /// # Errors
     /// wasmtime's, if the engine, compilation or linking fails.
-    pub fn new(path: &str, pooling: bool) -> wasmtime::Result<Self> {
-        let mut config = Config::new();
-        config.concurrency_support(false);
-        if pooling {
-            config.allocation_strategy(InstanceAllocationStrategy::pooling());
-        }
-        let engine = Engine::new(&config)?;
+    pub fn new(path: &str, config: &Config) -> wasmtime::Result<Self> {
+        let engine = Engine::new(config)?;
         let component = wasmtime::component::Component::from_file(&engine, path)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -83,5 +102,44 @@ impl Bare {
         let mut store = Store::new(self.pre.engine(), state);
         let plugin = self.pre.instantiate(&mut store)?;
         Ok((store, plugin))
+    }
+}
+
+/// The raw-ABI core module on bare wasmtime: WASI preview 1 and the `env` functions linked with
+/// `func_wrap`, `just_add` called as a `TypedFunc`.
+pub struct BareCore {
+    store: Store<wasmtime_wasi::p1::WasiP1Ctx>,
+    just_add: wasmtime::TypedFunc<(i64, i64), i64>,
+}
+
+impl BareCore {
+    /// Compiles and instantiates the core module at `path` on an engine with `config`, and runs
+    /// its `_initialize` if it has one.
+    ///
+    /// # Errors
+    /// wasmtime's, if the engine, compilation, linking or `_initialize` fails.
+    pub fn new(path: &str, config: &Config) -> wasmtime::Result<Self> {
+        let engine = Engine::new(config)?;
+        let module = wasmtime::Module::from_file(&engine, path)?;
+        let mut linker = wasmtime::Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
+        linker.func_wrap("env", "host_log_value", |_: i32| {})?;
+        linker.func_wrap("env", "host_get_shared_value", || 42)?;
+        linker.func_wrap("env", "host_set_shared_value", |_: i32| {})?;
+        let mut store = Store::new(&engine, WasiCtx::builder().build_p1());
+        let instance = linker.instantiate(&mut store, &module)?;
+        if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+            initialize.call(&mut store, ())?;
+        }
+        let just_add = instance.get_typed_func(&mut store, "just_add")?;
+        Ok(Self { store, just_add })
+    }
+
+    /// Calls `just_add(a, b)`.
+    ///
+    /// # Errors
+    /// wasmtime's, if the guest traps.
+    pub fn just_add(&mut self, a: i64, b: i64) -> wasmtime::Result<i64> {
+        self.just_add.call(&mut self.store, (a, b))
     }
 }

@@ -225,8 +225,7 @@ impl CoreInstance {
     /// [`Error::Call`] if the call fails; [`Error::Instantiate`] if a fresh instance was due
     /// and could not be made.
     pub fn just_add(&mut self, a: i64, b: i64) -> Result<i64, Error> {
-        let f = self.live()?.exports.just_add.clone();
-        self.call("just_add", f, (a, b))
+        self.call("just_add", |e| &e.just_add, (a, b))
     }
 
     /// Calls `trigger_host_calls(input)`, which calls the host's `env` functions.
@@ -234,8 +233,7 @@ impl CoreInstance {
     /// # Errors
     /// As [`CoreInstance::just_add`].
     pub fn trigger_host_calls(&mut self, input: i32) -> Result<(), Error> {
-        let f = self.live()?.exports.trigger_host_calls.clone();
-        self.call("trigger_host_calls", f, input)
+        self.call("trigger_host_calls", |e| &e.trigger_host_calls, input)
     }
 
     /// Calls `point_add(result, a, b)`: writes `a` and `b` into guest memory the guest does not
@@ -252,8 +250,8 @@ impl CoreInstance {
         let (a_ptr, b_ptr, result_ptr) = (base, base + size, base + 2 * size);
         self.write(EXPORT, a_ptr, &PointLayout::encode(a))?;
         self.write(EXPORT, b_ptr, &PointLayout::encode(b))?;
-        let f = self.live.exports.point_add.clone();
-        self.call(EXPORT, f, (result_ptr as i32, a_ptr as i32, b_ptr as i32))?;
+        let args = (result_ptr as i32, a_ptr as i32, b_ptr as i32);
+        self.call(EXPORT, |e| &e.point_add, args)?;
         let mut result = [0; PointLayout::SIZE];
         self.read(EXPORT, result_ptr, &mut result)?;
         Ok(PointLayout::decode(result))
@@ -264,8 +262,8 @@ impl CoreInstance {
     /// # Errors
     /// As [`CoreInstance::just_add`].
     pub fn guest_value_address(&mut self) -> Result<u32, Error> {
-        let f = self.live()?.exports.get_plugin_shared_value_ptr.clone();
-        let ptr = self.call("get_plugin_shared_value_ptr", f, ())?;
+        let export = "get_plugin_shared_value_ptr";
+        let ptr = self.call(export, |e| &e.get_plugin_shared_value_ptr, ())?;
         Ok(memory::address(ptr))
     }
 
@@ -295,8 +293,7 @@ impl CoreInstance {
     /// # Errors
     /// As [`CoreInstance::just_add`].
     pub fn simple_add(&mut self, a: i64, b: i64) -> Result<i64, Error> {
-        let f = self.live()?.exports.simple_add.clone();
-        self.call("simple_add", f, (a, b))
+        self.call("simple_add", |e| &e.simple_add, (a, b))
     }
 
     /// Returns the values the plugin passed to `host_log_value` in calls that succeeded since
@@ -322,8 +319,8 @@ impl CoreInstance {
         self.output.stderr()
     }
 
-    /// The live instance, made afresh first if the last call failed.
-    fn live(&mut self) -> Result<&mut Live, Error> {
+    /// Replaces the live instance with a fresh one if the last call failed.
+    fn renew_if_poisoned(&mut self) -> Result<(), Error> {
         if self.poisoned {
             let plugin = &self.plugin;
             let fresh = HostState::new(plugin.name.clone(), plugin.shared.clone());
@@ -331,18 +328,26 @@ impl CoreInstance {
             self.live = plugin.live(host, &self.output)?;
             self.poisoned = false;
         }
-        Ok(&mut self.live)
+        Ok(())
     }
 
-    fn call<P, R>(&mut self, export: &str, f: TypedFunc<P, R>, params: P) -> Result<R, Error>
+    /// Calls the export that `select` picks, on a fresh instance if the last call failed.
+    /// The `TypedFunc` is borrowed, not cloned: cloning one costs an atomic reference count
+    /// on its type, which was most of the call's cost.
+    fn call<P, R>(
+        &mut self,
+        export: &str,
+        select: impl FnOnce(&TypedExports) -> &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Error>
     where
         P: wasmtime::WasmParams,
         R: wasmtime::WasmResults,
     {
-        run(&mut self.live.store, &self.plugin.limits, |store| {
-            f.call(store, params)
-        })
-        .map_err(|failed| {
+        self.renew_if_poisoned()?;
+        let Live { store, exports, .. } = &mut self.live;
+        let f = select(exports);
+        run(store, &self.plugin.limits, |store| f.call(store, params)).map_err(|failed| {
             self.poisoned = true;
             failed.call(&self.plugin.name, export)
         })
@@ -374,13 +379,21 @@ impl CoreInstance {
     /// memory by (the guest's allocator never hands out memory it did not grow itself). Obtained
     /// once per instance and reused.
     fn scratch(&mut self) -> Result<u32, Error> {
-        if let Some(address) = self.live()?.scratch {
+        self.renew_if_poisoned()?;
+        if let Some(address) = self.live.scratch {
             return Ok(address);
         }
-        let address = match self.live.exports.allocator.clone() {
+        let Live { store, exports, .. } = &mut self.live;
+        let address = match &exports.allocator {
             Some(allocator) => {
                 let args = (0, 0, PointLayout::ALIGN as i32, SCRATCH_LEN as i32);
-                let ptr = self.call(abi::ALLOCATOR, allocator, args)?;
+                let ptr = run(store, &self.plugin.limits, |store| {
+                    allocator.call(store, args)
+                })
+                .map_err(|failed| {
+                    self.poisoned = true;
+                    failed.call(&self.plugin.name, abi::ALLOCATOR)
+                })?;
                 if ptr == 0 {
                     return Err(Error::call(
                         &self.plugin.name,
@@ -392,8 +405,7 @@ impl CoreInstance {
                 memory::address(ptr)
             }
             None => {
-                let memory = self.live.exports.memory;
-                let store = &mut self.live.store;
+                let memory = exports.memory;
                 let grown = memory.grow(&mut *store, 1).and_then(|pages| {
                     let start = pages * memory.page_size(&*store);
                     u32::try_from(start).map_err(wasmtime::Error::from)
