@@ -28,10 +28,11 @@ pub struct HostConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Allocator {
     /// wasmtime's pooling allocator: address space for [`Allocator::POOL_SIZE`] instances is
-    /// reserved up front, and instantiating takes a slot instead of calling `mmap`. About 3x
-    /// faster instantiation (see `BENCHMARKS.md`). If the reservation fails (a machine with
-    /// little address space, a `ulimit -v`), the host falls back to [`Allocator::OnDemand`]
-    /// and logs a warning.
+    /// reserved up front, and instantiating takes a slot instead of calling `mmap`. For the
+    /// project's guest the gain was within run-to-run noise on the benchmark machine (see
+    /// `BENCHMARKS.md`); it grows with the size of a guest's memories and tables. If the
+    /// reservation fails (a machine with little address space, a `ulimit -v`), the host falls
+    /// back to [`Allocator::OnDemand`] and logs a warning.
     #[default]
     Pooling,
     /// Memory is mapped when an instance is created and unmapped when it is dropped.
@@ -63,8 +64,9 @@ pub enum CompilationCache {
 ///
 /// Settings (each measured in `BENCHMARKS.md`):
 /// - the component model on; `concurrency_support(false)`: the host makes no concurrent
-///   (component-model-async) calls, and without it a store skips the concurrent-call state,
-///   which makes every call into a component about 3x cheaper;
+///   (component-model-async) calls, and without it a store skips the concurrent-call state
+///   (11-23% off a component call in `BENCHMARKS.md`; less than elsewhere because wasmtime's
+///   `component-model-async` feature is not compiled in at all);
 /// - the engine-wide parts of `limits` (epoch interruption, stack size, fuel if set);
 /// - the pooling allocator (or on-demand, see [`Allocator`]), with copy-on-write memory
 ///   initialisation (wasmtime's default, made explicit): a fresh instance maps its data
