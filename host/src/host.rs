@@ -207,13 +207,11 @@ impl PluginHost {
     /// [`Error::AbiMismatch`].
     pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
         let (name, artifact) = read(path.as_ref())?;
-        let not_precompiled = |reason: String| Error::NotPrecompiled {
-            plugin: name.clone(),
-            reason,
-        };
-        let loaded = precompiled::deserialize(&self.engine, &artifact).map_err(|e| match e {
-            Ok(reason) => not_precompiled(reason.to_owned()),
-            Err(error) => not_precompiled(format!("{error:#}")),
+        let loaded = precompiled::deserialize(&self.engine, &artifact).map_err(|reason| {
+            Error::NotPrecompiled {
+                plugin: name.clone(),
+                reason,
+            }
         })?;
         match loaded {
             Loaded::Component(component) => self

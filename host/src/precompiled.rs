@@ -56,23 +56,24 @@ pub(crate) fn wrap(engine: &Engine, payload: &[u8]) -> Vec<u8> {
 pub(crate) fn unwrap<'a>(
     engine: &Engine,
     artifact: &'a [u8],
-) -> Result<(&'a [u8], Precompiled), &'static str> {
+) -> Result<(&'a [u8], Precompiled), String> {
     let Some((header, payload)) = artifact.split_at_checked(HEADER_LEN) else {
-        return Err("it is too short to be a precompiled artifact");
+        return Err("it is too short to be a precompiled artifact".into());
     };
     let (magic, made_by) = header.split_at(MAGIC.len());
     if magic != MAGIC {
-        return Err("it does not start with the precompiled-artifact header");
+        return Err("it does not start with the precompiled-artifact header".into());
     }
     if made_by != fingerprint(engine).to_le_bytes() {
         return Err(
             "it was precompiled by an engine with another wasmtime version or configuration; \
-             precompile it again with this host",
+             precompile it again with this host"
+                .into(),
         );
     }
     match Engine::detect_precompiled(payload) {
         Some(kind) => Ok((payload, kind)),
-        None => Err("its payload is not a wasmtime artifact"),
+        None => Err("its payload is not a wasmtime artifact".into()),
     }
 }
 
@@ -85,12 +86,9 @@ pub(crate) enum Loaded {
 /// Checks `artifact` with [`unwrap`], then deserializes it.
 ///
 /// # Errors
-/// `Err(Ok(reason))` if the checks fail, `Err(Err(error))` if wasmtime cannot deserialize it.
-pub(crate) fn deserialize(
-    engine: &Engine,
-    artifact: &[u8],
-) -> Result<Loaded, Result<&'static str, wasmtime::Error>> {
-    let (payload, kind) = unwrap(engine, artifact).map_err(Ok)?;
+/// A sentence saying why: a failed check, or wasmtime's reason for refusing the payload.
+pub(crate) fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Loaded, String> {
+    let (payload, kind) = unwrap(engine, artifact)?;
     #[allow(
         unsafe_code,
         reason = "deserializing precompiled machine code is unsafe in wasmtime"
@@ -110,7 +108,7 @@ pub(crate) fn deserialize(
             }
         }
     };
-    loaded.map_err(Err)
+    loaded.map_err(|error| format!("{error:#}"))
 }
 
 #[cfg(test)]
