@@ -8,7 +8,7 @@ use std::fmt::Display;
 
 use crate::component::{ComponentPlugin, WORLD};
 use crate::core_module::{CorePlugin, LinkedModules};
-use crate::{Error, Plugin, Point, SharedValue};
+use crate::{CapturedOutput, Error, Plugin, Point, SharedValue};
 
 /// One call and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +68,13 @@ impl Transcript {
         });
     }
 
+    /// Records what the plugin printed.
+    fn capture(&mut self, output: &CapturedOutput) {
+        self.stdout = output.stdout();
+        self.stderr = output.stderr();
+        self.dropped_output_bytes = output.dropped_bytes();
+    }
+
     /// Records how `steps` ended.
     fn finish(mut self, steps: Result<(), Error>) -> Self {
         self.error = steps.err();
@@ -115,8 +122,7 @@ pub fn component(plugin: &ComponentPlugin, shared: &SharedValue) -> Transcript {
             wave(instance.point_add(a, b)?),
         );
         let result = trigger(t, "trigger(7)", shared, || instance.trigger(7));
-        (t.stdout, t.stderr) = (instance.stdout(), instance.stderr());
-        t.dropped_output_bytes = instance.dropped_output_bytes();
+        t.capture(instance.output());
         result?;
         t.check(
             "host log after trigger(7)",
@@ -174,8 +180,7 @@ pub fn core_module(plugin: &CorePlugin, shared: &SharedValue) -> Transcript {
             instance.read_guest_value()?,
         );
         let sum = instance.simple_add(1, 1);
-        (t.stdout, t.stderr) = (instance.stdout(), instance.stderr());
-        t.dropped_output_bytes = instance.dropped_output_bytes();
+        t.capture(instance.output());
         t.check("simple_add(1, 1)", 2, sum?);
         let printed = last_word(&t.stdout).to_owned();
         t.check(

@@ -57,6 +57,7 @@ pub use error::{Error, Failure, WasmtimeError};
 pub use host::{Plugin, PluginHost};
 pub use kind::PluginKind;
 pub use limits::{Limit, Limits};
+pub use output::CapturedOutput;
 pub use shared::SharedValue;
 pub use state::LOG_CAPACITY;
 pub use wasmtime::Trap;

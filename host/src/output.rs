@@ -117,14 +117,16 @@ impl StdoutStream for CapturedStream {
     }
 }
 
-/// A guest's stdout and stderr, `capacity` bytes kept of each.
+/// A plugin instance's captured stdout and stderr: the first
+/// [`Limits::output_bytes`](crate::Limits::output_bytes) of each, and a count of what was
+/// dropped beyond that. Capture carries over when an instance is renewed after a failed call.
 #[derive(Clone)]
-pub(crate) struct Output {
+pub struct CapturedOutput {
     stdout: CapturedStream,
     stderr: CapturedStream,
 }
 
-impl Output {
+impl CapturedOutput {
     /// Empty streams keeping `capacity` bytes each.
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
@@ -134,17 +136,18 @@ impl Output {
     }
 
     /// What the guest wrote to stdout, up to the capacity (invalid UTF-8 replaced).
-    pub(crate) fn stdout(&self) -> String {
+    pub fn stdout(&self) -> String {
         self.stdout.text()
     }
 
-    /// What the guest wrote to stderr, up to the capacity (invalid UTF-8 replaced).
-    pub(crate) fn stderr(&self) -> String {
+    /// What the guest wrote to stderr, up to the capacity (invalid UTF-8 replaced). A Rust
+    /// guest's panic message lands here.
+    pub fn stderr(&self) -> String {
         self.stderr.text()
     }
 
     /// How many bytes of stdout and stderr together were dropped for want of capacity.
-    pub(crate) fn dropped(&self) -> u64 {
+    pub fn dropped_bytes(&self) -> u64 {
         self.stdout.dropped() + self.stderr.dropped()
     }
 
@@ -169,12 +172,12 @@ mod tests {
 
     #[test]
     fn keeps_the_first_bytes_up_to_the_capacity_and_counts_the_rest() {
-        let output = Output::new(8);
+        let output = CapturedOutput::new(8);
         let mut stream = output.stdout.clone();
         stream.write(Bytes::from_static(b"hello ")).unwrap();
         stream.write(Bytes::from_static(b"world")).unwrap();
         assert_eq!(output.stdout(), "hello wo");
-        assert_eq!(output.dropped(), 3);
+        assert_eq!(output.dropped_bytes(), 3);
         assert_eq!(
             stream.check_write().unwrap(),
             WRITE_PERMIT,

@@ -91,10 +91,10 @@ fn guest_stdout_is_captured_per_instance() {
     let second = instance(&host);
     first.trigger(7).unwrap();
     assert_eq!(
-        first.stdout(),
+        first.output().stdout(),
         "guest: trigger(7) calls log, get and set on the host\n"
     );
-    assert_eq!(second.stdout(), "");
+    assert_eq!(second.output().stdout(), "");
 }
 
 #[test]

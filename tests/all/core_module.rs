@@ -66,7 +66,7 @@ fn guest_value_is_read_and_written_in_place_and_the_guest_sees_it() {
     instance.write_guest_value(777).unwrap();
     assert_eq!(instance.read_guest_value().unwrap(), 777);
     assert_eq!(instance.simple_add(1, 1).unwrap(), 2);
-    assert_eq!(instance.stdout(), "core guest: my value is 777\n");
+    assert_eq!(instance.output().stdout(), "core guest: my value is 777\n");
 }
 
 #[test]

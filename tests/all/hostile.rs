@@ -52,7 +52,12 @@ fn a_panic_is_an_unreachable_trap_with_the_message_on_stderr() {
         instance.trigger(Behaviour::SetThenPanic.input()),
         Failure::Trap(Trap::UnreachableCodeReached),
     );
-    assert!(instance.stderr().contains("panicking after set(666)"));
+    assert!(
+        instance
+            .output()
+            .stderr()
+            .contains("panicking after set(666)")
+    );
     let backtrace = error
         .wasm_backtrace()
         .expect("wasmtime captures the wasm stack");
@@ -122,10 +127,10 @@ fn printing_forever_keeps_the_first_bytes_and_times_out() {
             Failure::Timeout,
         )
     });
-    let stdout = instance.stdout();
+    let stdout = instance.output().stdout();
     assert_eq!(stdout.len(), host.limits().output_bytes);
     assert!(stdout.starts_with("hostile guest: line 0\n"));
-    assert!(instance.dropped_output_bytes() > 0);
+    assert!(instance.output().dropped_bytes() > 0);
     still_serving(&host, &mut instance);
 }
 

@@ -178,7 +178,7 @@ fn lifted_bytes_obeyed_and_violated() {
     let write = Behaviour::WriteSharedValueBytes.input();
     host.shared_value().set(64 << 10);
     instance.trigger(write).unwrap();
-    assert_eq!(instance.stdout().len(), 64 << 10);
+    assert_eq!(instance.output().stdout().len(), 64 << 10);
     host.shared_value().set((64 << 10) + 1);
     expect_failure(instance.trigger(write), Failure::Limit(Limit::LiftedBytes));
 }
@@ -193,14 +193,14 @@ fn output_kept_up_to_the_limit_and_dropped_beyond_it() {
     host.shared_value().set(1000);
     let mut instance = hostile(&host);
     instance.trigger(write).unwrap();
-    assert_eq!(instance.stdout().len(), 1000);
-    assert_eq!(instance.dropped_output_bytes(), 0);
+    assert_eq!(instance.output().stdout().len(), 1000);
+    assert_eq!(instance.output().dropped_bytes(), 0);
     host.shared_value().set(1001);
     let mut instance = hostile(&host);
     instance.trigger(write).unwrap();
-    assert_eq!(instance.stdout().len(), 1000);
+    assert_eq!(instance.output().stdout().len(), 1000);
     assert_eq!(
-        instance.dropped_output_bytes(),
+        instance.output().dropped_bytes(),
         1,
         "dropped, and the call still succeeds"
     );

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 
-use crate::output::Output;
+use crate::output::CapturedOutput;
 use crate::run::{new_store, run};
 use crate::state::{ComponentState, HostState, Sandbox};
 use crate::{Error, Limits, SharedValue};
@@ -86,7 +86,7 @@ impl ComponentPlugin {
     /// # Errors
     /// [`Error::Instantiate`] if the component traps or runs into a limit while initialising.
     pub fn instantiate(&self) -> Result<ComponentInstance, Error> {
-        let output = Output::new(self.limits.output_bytes);
+        let output = CapturedOutput::new(self.limits.output_bytes);
         let host = HostState::new(self.name.clone(), self.shared.clone());
         let (store, bindings) = self.store(host, &output)?;
         Ok(ComponentInstance {
@@ -102,7 +102,7 @@ impl ComponentPlugin {
     fn store(
         &self,
         host: HostState,
-        output: &Output,
+        output: &CapturedOutput,
     ) -> Result<(Store<ComponentState>, bindings::Plugin), Error> {
         let state = ComponentState {
             wasi: output.deny_all_wasi().build(),
@@ -130,7 +130,7 @@ impl ComponentPlugin {
 /// instantiating afresh fails, that call returns [`Error::Instantiate`].
 pub struct ComponentInstance {
     plugin: ComponentPlugin,
-    output: Output,
+    output: CapturedOutput,
     store: Store<ComponentState>,
     bindings: bindings::Plugin,
     /// The last call failed: `store` must not be used again.
@@ -173,22 +173,9 @@ impl ComponentInstance {
         self.store.data_mut().sandbox.host.take_logged()
     }
 
-    /// Everything the plugin has written to stdout so far (invalid UTF-8 replaced), at most
-    /// [`Limits::output_bytes`].
-    pub fn stdout(&self) -> String {
-        self.output.stdout()
-    }
-
-    /// How many bytes of stdout and stderr were dropped because [`Limits::output_bytes`] was
-    /// reached.
-    pub fn dropped_output_bytes(&self) -> u64 {
-        self.output.dropped()
-    }
-
-    /// Everything the plugin has written to stderr so far (a Rust guest's panic message goes
-    /// here), at most [`Limits::output_bytes`].
-    pub fn stderr(&self) -> String {
-        self.output.stderr()
+    /// The plugin's captured stdout and stderr.
+    pub fn output(&self) -> &CapturedOutput {
+        &self.output
     }
 
     /// Calls `export` through `f` under the limits; marks the store poisoned if it fails.

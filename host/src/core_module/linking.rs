@@ -5,7 +5,7 @@ use std::sync::Arc;
 use wasmtime::{Instance, Linker, Module, Store, WasmParams, WasmResults};
 
 use super::core_store;
-use crate::output::Output;
+use crate::output::CapturedOutput;
 use crate::run::run;
 use crate::state::{CoreState, HostState};
 use crate::{Error, Limits, SharedValue};
@@ -37,7 +37,7 @@ impl LinkedModules {
         let (provider_name, provider) = provider;
         let (consumer_name, consumer) = consumer;
         let host = HostState::new(consumer_name.clone(), shared);
-        let output = Output::new(limits.output_bytes);
+        let output = CapturedOutput::new(limits.output_bytes);
         let mut store = core_store(consumer.engine(), host, &output, &limits);
         let provided = run(&mut store, &limits, |store| {
             linker.instantiate(store, provider)

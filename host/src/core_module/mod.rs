@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use wasmtime::{Caller, Engine, Instance, InstancePre, Linker, Memory, Module, Store, TypedFunc};
 
-use crate::output::Output;
+use crate::output::CapturedOutput;
 use crate::run::{new_store, run};
 use crate::state::{CoreState, HostState, Sandbox};
 use crate::{Error, Limits, Point, SharedValue};
@@ -55,7 +55,7 @@ fn host<'a>(caller: &'a mut Caller<'_, CoreState>) -> &'a mut HostState {
 pub(crate) fn core_store(
     engine: &Engine,
     host: HostState,
-    output: &Output,
+    output: &CapturedOutput,
     limits: &Limits,
 ) -> Store<CoreState> {
     let state = CoreState {
@@ -125,7 +125,7 @@ impl CorePlugin {
     /// [`Error::Instantiate`] if the module's start function or `_initialize` traps or runs
     /// into a limit.
     pub fn instantiate(&self) -> Result<CoreInstance, Error> {
-        let output = Output::new(self.limits.output_bytes);
+        let output = CapturedOutput::new(self.limits.output_bytes);
         let host = HostState::new(self.name.clone(), self.shared.clone());
         let live = self.live(host, &output)?;
         Ok(CoreInstance {
@@ -137,7 +137,7 @@ impl CorePlugin {
     }
 
     /// Instantiates the module in a new store holding `host`, writing to `output`.
-    fn live(&self, host: HostState, output: &Output) -> Result<Live, Error> {
+    fn live(&self, host: HostState, output: &CapturedOutput) -> Result<Live, Error> {
         let mut store = core_store(self.pre.module().engine(), host, output, &self.limits);
         let exports = run(&mut store, &self.limits, |store| {
             let instance = self.pre.instantiate(&mut *store)?;
@@ -212,7 +212,7 @@ const SCRATCH_LEN: usize = 3 * PointLayout::SIZE;
 /// module's store is not poisoned by a trap, but the guest's own state may be half-updated.
 pub struct CoreInstance {
     plugin: CorePlugin,
-    output: Output,
+    output: CapturedOutput,
     live: Live,
     /// The last call failed: `live` is discarded before the next one.
     poisoned: bool,
@@ -302,21 +302,9 @@ impl CoreInstance {
         self.live.store.data_mut().sandbox.host.take_logged()
     }
 
-    /// Everything the plugin has written to stdout so far (invalid UTF-8 replaced), at most
-    /// [`Limits::output_bytes`].
-    pub fn stdout(&self) -> String {
-        self.output.stdout()
-    }
-
-    /// How many bytes of stdout and stderr were dropped because [`Limits::output_bytes`] was
-    /// reached.
-    pub fn dropped_output_bytes(&self) -> u64 {
-        self.output.dropped()
-    }
-
-    /// Everything the plugin has written to stderr so far, at most [`Limits::output_bytes`].
-    pub fn stderr(&self) -> String {
-        self.output.stderr()
+    /// The plugin's captured stdout and stderr.
+    pub fn output(&self) -> &CapturedOutput {
+        &self.output
     }
 
     /// Replaces the live instance with a fresh one if the last call failed.
