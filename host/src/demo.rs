@@ -196,7 +196,7 @@ pub fn core_module(plugin: &CorePlugin, shared: &SharedValue) -> Transcript {
 /// Exercises two linked core modules: the consumer's `foo(7)` calls the provider's `add(1, 7)`
 /// through the link, giving 8.
 pub fn linked(names: &str, modules: &mut LinkedModules) -> Transcript {
-    let mut transcript = Transcript::new(names, "core modules linked through `env`".to_owned());
+    let mut transcript = Transcript::new(names, "core modules, linked through `env`".to_owned());
     let steps = (|| {
         let result: i32 = modules.call("foo", 7)?;
         transcript.check("foo(7), which calls the linked add(1, 7)", 8, result);

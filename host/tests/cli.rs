@@ -191,3 +191,28 @@ fn compile_writes_an_artifact_that_run_loads_only_when_allowed() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("another wasmtime version or configuration"));
 }
+
+#[test]
+fn run_loads_every_wasm_file_of_a_directory_and_ends_with_a_table() {
+    let directory = std::path::Path::new(COMPONENT_GUEST)
+        .parent()
+        .expect("the guest sits in a directory");
+    let directory = directory.to_str().expect("a UTF-8 path");
+    let output = plugin_host(&["run", "--deadline-ms", "200", directory]);
+    // The directory holds the good guest and the hostile one, whose trigger times out.
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    let row = |file: &str| {
+        stdout
+            .lines()
+            .find(|line| line.contains(file) && line.contains(" ms"))
+            .unwrap_or_else(|| panic!("no table row for {file} in\n{stdout}"))
+            .split_whitespace()
+            .skip(1)
+            .take(3)
+            .collect::<Vec<_>>()
+    };
+    assert!(stdout.contains("passed  failed  time"), "{stdout}");
+    assert_eq!(row("/guest.wasm"), ["component", "6", "0"]);
+    assert_eq!(row("/hostile_guest.wasm"), ["component", "4", "1"]);
+}

@@ -5,6 +5,7 @@ mod render;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use limits::LimitArgs;
@@ -30,7 +31,9 @@ enum Command {
         plugin-host run --link core_calc.wasm core_toolbox.wasm\n  \
         plugin-host run --deadline-ms 100 --fuel 1000000 --max-memory-mib 16 guest.wasm")]
     Run {
-        /// Plugins to load, each a component or a core module (told apart by the header).
+        /// Plugins to load, each a component or a core module (told apart by the header). A
+        /// directory stands for every `.wasm` file in it (and `.cwasm` with
+        /// --allow-precompiled), each loaded as its own plugin, in name order.
         paths: Vec<PathBuf>,
 
         /// Link two core modules: instantiate PROVIDER, satisfy CONSUMER's `env` imports with its
@@ -134,11 +137,12 @@ fn run(
         }
     };
 
-    let mut transcripts = Vec::new();
-    let mut load_failed = false;
-    for path in paths {
+    let (paths, mut load_failed) = expand(paths, allow_precompiled);
+    let mut runs = Vec::new();
+    for path in &paths {
+        let start = Instant::now();
         match load(&host, path, allow_precompiled) {
-            Ok(plugin) => transcripts.push(demo::plugin(&plugin, host.shared_value())),
+            Ok(plugin) => runs.push((demo::plugin(&plugin, host.shared_value()), start.elapsed())),
             Err(error) => {
                 render::load_error(&error);
                 load_failed = true;
@@ -147,17 +151,20 @@ fn run(
     }
     if let [provider, consumer] = link {
         let names = format!("{} + {}", provider.display(), consumer.display());
+        let start = Instant::now();
         match host.link_core_modules(provider, consumer, "env") {
-            Ok(mut modules) => transcripts.push(demo::linked(&names, &mut modules)),
+            Ok(mut modules) => runs.push((demo::linked(&names, &mut modules), start.elapsed())),
             Err(error) => {
                 render::load_error(&error);
                 load_failed = true;
             }
         }
     }
-    for transcript in &transcripts {
+    for (transcript, _) in &runs {
         render::transcript(transcript);
     }
+    render::table(&runs);
+    let transcripts: Vec<_> = runs.into_iter().map(|(transcript, _)| transcript).collect();
     render::summary(&transcripts, load_failed);
 
     if load_failed {
@@ -167,6 +174,43 @@ fn run(
     } else {
         ExitCode::from(EXIT_FAILED)
     }
+}
+
+/// Replaces each directory in `paths` by the plugin files in it, sorted by name: `.wasm`, and
+/// `.cwasm` if `allow_precompiled`. Returns the files, and whether a directory could not be
+/// read (the error is printed).
+fn expand(paths: &[PathBuf], allow_precompiled: bool) -> (Vec<PathBuf>, bool) {
+    let mut files = Vec::new();
+    let mut failed = false;
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).and_then(|entries| {
+            entries
+                .map(|entry| entry.map(|entry| entry.path()))
+                .collect::<std::io::Result<Vec<_>>>()
+        });
+        match entries {
+            Ok(mut entries) => {
+                entries.retain(|file| {
+                    let extension = file.extension().and_then(|e| e.to_str());
+                    extension == Some("wasm") || (allow_precompiled && extension == Some("cwasm"))
+                });
+                entries.sort();
+                files.extend(entries);
+            }
+            Err(error) => {
+                eprintln!(
+                    "error: failed to read directory {}: {error}",
+                    path.display()
+                );
+                failed = true;
+            }
+        }
+    }
+    (files, failed)
 }
 
 /// Loads `path`, as a precompiled artifact too if `allow_precompiled`.

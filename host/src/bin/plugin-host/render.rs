@@ -1,6 +1,7 @@
 //! How `plugin-host` prints transcripts and errors.
 
 use std::error::Error;
+use std::time::Duration;
 
 use plugin_host::demo::{Check, Transcript};
 
@@ -38,6 +39,36 @@ pub fn transcript(transcript: &Transcript) {
         println!(
             "  │ … {} more bytes of output dropped (--max-output-kib)",
             transcript.dropped_output_bytes
+        );
+    }
+    println!();
+}
+
+/// Prints one row per plugin run: name, kind, checks passed and failed (a run stopped by an
+/// error counts one more failure), and how long the run took.
+pub fn table(runs: &[(Transcript, Duration)]) {
+    let kind = |t: &Transcript| t.contract.split(',').next().unwrap_or_default().to_owned();
+    let width = |f: &dyn Fn(&Transcript) -> usize, title: &str| {
+        runs.iter()
+            .map(|(t, _)| f(t))
+            .chain([title.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let name_width = width(&|t| t.plugin.chars().count(), "plugin");
+    let kind_width = width(&|t| kind(t).len(), "kind");
+    println!(
+        "{:<name_width$}  {:<kind_width$}  passed  failed  time",
+        "plugin", "kind"
+    );
+    for (transcript, took) in runs {
+        let passed = transcript.checks.iter().filter(|c| c.passed()).count();
+        let failed = transcript.checks.len() - passed + usize::from(transcript.error.is_some());
+        println!(
+            "{:<name_width$}  {:<kind_width$}  {passed:>6}  {failed:>6}  {:.1} ms",
+            transcript.plugin,
+            kind(transcript),
+            took.as_secs_f64() * 1000.0
         );
     }
     println!();
