@@ -216,3 +216,20 @@ fn run_loads_every_wasm_file_of_a_directory_and_ends_with_a_table() {
     assert_eq!(row("/guest.wasm"), ["component", "6", "0"]);
     assert_eq!(row("/hostile_guest.wasm"), ["component", "4", "1"]);
 }
+
+#[test]
+fn verbose_shows_each_guest_log_call_with_the_plugin_name_without_colour_in_a_pipe() {
+    let output = plugin_host(&["run", "-v", COMPONENT_GUEST]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("plugin log"))
+        .unwrap_or_else(|| panic!("no log event in\n{stderr}"));
+    assert!(line.contains(&format!("plugin={COMPONENT_GUEST}")) && line.contains("value=14"));
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal"
+    );
+    assert!(text(&plugin_host(&["run", COMPONENT_GUEST]).stderr).is_empty());
+}

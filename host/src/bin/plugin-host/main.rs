@@ -3,6 +3,7 @@
 mod limits;
 mod render;
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,6 +18,11 @@ use plugin_host::{CompilationCache, Error, HostConfig, Plugin, PluginHost, demo}
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// Show diagnostics on stderr: -v for each plugin's `log` calls and the engine's choices,
+    /// -vv for more. `RUST_LOG` (e.g. `RUST_LOG=plugin_host=debug`) overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 #[derive(Subcommand)]
@@ -104,11 +110,22 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_LOAD_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal, and never with NO_COLOR set (no-color.org).
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
-    match Cli::parse().command {
+    match cli.command {
         Command::Run {
             paths,
             link,
