@@ -233,3 +233,29 @@ fn verbose_shows_each_guest_log_call_with_the_plugin_name_without_colour_in_a_pi
     );
     assert!(text(&plugin_host(&["run", COMPONENT_GUEST]).stderr).is_empty());
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Megabytes of captured output, far more than a pipe holds, so writing hits a closed pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plugin-host"))
+        .args(["run", "--deadline-ms", "300", "--max-output-kib", "8192"])
+        .arg(HOSTILE_GUEST)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut first = [0; 100];
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_exact(&mut first)
+        .expect("some output");
+    // The read end is dropped here, like `| head` exiting.
+    let output = child.wait_with_output().expect("the binary ends");
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "the failed check still sets the exit code");
+}

@@ -3,7 +3,7 @@
 mod limits;
 mod render;
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -177,16 +177,18 @@ fn run(
             }
         }
     }
-    for (transcript, _) in &runs {
-        render::transcript(transcript);
-    }
-    render::table(&runs);
-    let transcripts: Vec<_> = runs.into_iter().map(|(transcript, _)| transcript).collect();
-    render::summary(&transcripts, load_failed);
+    let transcripts: Vec<_> = runs.iter().map(|(transcript, _)| transcript).collect();
+    print_or_stop(|out| {
+        for transcript in &transcripts {
+            render::transcript(out, transcript)?;
+        }
+        render::table(out, &runs)?;
+        render::summary(out, &transcripts, load_failed)
+    });
 
     if load_failed {
         ExitCode::from(EXIT_LOAD_ERROR)
-    } else if transcripts.iter().all(demo::Transcript::passed) {
+    } else if transcripts.iter().all(|transcript| transcript.passed()) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILED)
@@ -228,6 +230,17 @@ fn expand(paths: &[PathBuf], allow_precompiled: bool) -> (Vec<PathBuf>, bool) {
         }
     }
     (files, failed)
+}
+
+/// Writes to stdout with `print`. A closed stdout (the reader went away, as with `| head`)
+/// ends the output quietly; another write error is reported on stderr.
+fn print_or_stop(print: impl FnOnce(&mut io::StdoutLock<'static>) -> io::Result<()>) {
+    let result = print(&mut io::stdout().lock());
+    if let Err(error) = result
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: failed to write the output: {error}");
+    }
 }
 
 /// Loads `path`, as a precompiled artifact too if `allow_precompiled`.

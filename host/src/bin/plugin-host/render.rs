@@ -1,13 +1,15 @@
-//! How `plugin-host` prints transcripts and errors.
+//! How `plugin-host` prints transcripts and errors. Printing returns `io::Result` so that a
+//! closed stdout (`plugin-host run … | head`) ends the output quietly instead of panicking.
 
 use std::error::Error;
+use std::io::{self, Write};
 use std::time::Duration;
 
 use plugin_host::demo::{Check, Transcript};
 
 /// Prints one plugin's transcript: a header, a row per check, the plugin's output.
-pub fn transcript(transcript: &Transcript) {
-    println!("▶ {} ({})", transcript.plugin, transcript.contract);
+pub fn transcript(out: &mut impl Write, transcript: &Transcript) -> io::Result<()> {
+    writeln!(out, "▶ {} ({})", transcript.plugin, transcript.contract)?;
     let widest = |field: fn(&Check) -> &str| {
         let widths = transcript.checks.iter().map(|c| field(c).chars().count());
         widths.max().unwrap_or(0)
@@ -16,37 +18,40 @@ pub fn transcript(transcript: &Transcript) {
     let actual_width = widest(|c| &c.actual);
     for check in &transcript.checks {
         let mark = if check.passed() { '✓' } else { '✗' };
-        println!(
+        writeln!(
+            out,
             "  {mark} {:<call_width$}  → {:<actual_width$}  expected {}",
             check.call, check.actual, check.expected
-        );
+        )?;
     }
     if let Some(error) = &transcript.error {
-        println!("  ✗ stopped: {}", with_causes(error));
+        writeln!(out, "  ✗ stopped: {}", with_causes(error))?;
     }
     for (stream, text) in [
         ("stdout", &transcript.stdout),
         ("stderr", &transcript.stderr),
     ] {
         if !text.is_empty() {
-            println!("  {} {stream}:", transcript.plugin);
+            writeln!(out, "  {} {stream}:", transcript.plugin)?;
             for line in text.lines() {
-                println!("  │ {line}");
+                writeln!(out, "  │ {line}")?;
             }
         }
     }
     if transcript.dropped_output_bytes > 0 {
-        println!(
+        writeln!(
+            out,
             "  │ … {} more bytes of output dropped (--max-output-kib)",
             transcript.dropped_output_bytes
-        );
+        )?;
     }
-    println!();
+    writeln!(out)?;
+    Ok(())
 }
 
 /// Prints one row per plugin run: name, kind, checks passed and failed (a run stopped by an
 /// error counts one more failure), and how long the run took.
-pub fn table(runs: &[(Transcript, Duration)]) {
+pub fn table(out: &mut impl Write, runs: &[(Transcript, Duration)]) -> io::Result<()> {
     let kind = |t: &Transcript| t.contract.split(',').next().unwrap_or_default().to_owned();
     let width = |f: &dyn Fn(&Transcript) -> usize, title: &str| {
         runs.iter()
@@ -57,25 +62,32 @@ pub fn table(runs: &[(Transcript, Duration)]) {
     };
     let name_width = width(&|t| t.plugin.chars().count(), "plugin");
     let kind_width = width(&|t| kind(t).len(), "kind");
-    println!(
+    writeln!(
+        out,
         "{:<name_width$}  {:<kind_width$}  passed  failed  time",
         "plugin", "kind"
-    );
+    )?;
     for (transcript, took) in runs {
         let passed = transcript.checks.iter().filter(|c| c.passed()).count();
         let failed = transcript.checks.len() - passed + usize::from(transcript.error.is_some());
-        println!(
+        writeln!(
+            out,
             "{:<name_width$}  {:<kind_width$}  {passed:>6}  {failed:>6}  {:.1} ms",
             transcript.plugin,
             kind(transcript),
             took.as_secs_f64() * 1000.0
-        );
+        )?;
     }
-    println!();
+    writeln!(out)?;
+    Ok(())
 }
 
 /// Prints the closing line: how many checks passed, over how many plugins.
-pub fn summary(transcripts: &[Transcript], load_failed: bool) {
+pub fn summary(
+    out: &mut impl Write,
+    transcripts: &[&Transcript],
+    load_failed: bool,
+) -> io::Result<()> {
     let checks = transcripts.iter().flat_map(|t| &t.checks);
     let total = checks.clone().count();
     let passed = checks.filter(|check| check.passed()).count();
@@ -85,10 +97,12 @@ pub fn summary(transcripts: &[Transcript], load_failed: bool) {
     } else {
         "FAILED"
     };
-    println!(
+    writeln!(
+        out,
         "{passed}/{total} checks passed across {} plugin runs: {verdict}",
         transcripts.len()
-    );
+    )?;
+    Ok(())
 }
 
 /// Prints a load error with its causes.
