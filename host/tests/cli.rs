@@ -257,5 +257,9 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     let output = child.wait_with_output().expect("the binary ends");
     let stderr = text(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(output.status.code(), Some(1), "the failed check still sets the exit code");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the failed check still sets the exit code"
+    );
 }
