@@ -179,8 +179,7 @@ impl PluginHost {
         let (name, bytes) = read(path.as_ref())?;
         let payload = match detect(&name, &bytes)? {
             PluginKind::Component => {
-                let component = Component::from_binary(&self.engine, &bytes)
-                    .map_err(|source| compile_error(&name, source))?;
+                let component = self.compile_component(&name, &bytes)?;
                 self.component_plugin(&name, &component)?;
                 component.serialize()
             }
@@ -249,8 +248,7 @@ impl PluginHost {
     }
 
     fn component(&self, name: &str, bytes: &[u8]) -> Result<ComponentPlugin, Error> {
-        let component = Component::from_binary(&self.engine, bytes)
-            .map_err(|source| compile_error(name, source))?;
+        let component = self.compile_component(name, bytes)?;
         self.component_plugin(name, &component)
     }
 
@@ -287,6 +285,10 @@ impl PluginHost {
         let (name, bytes) = read_kind(path, PluginKind::CoreModule)?;
         let module = self.compile_core_module(&name, &bytes)?;
         Ok((name.into(), module))
+    }
+
+    fn compile_component(&self, name: &str, bytes: &[u8]) -> Result<Component, Error> {
+        Component::from_binary(&self.engine, bytes).map_err(|source| compile_error(name, source))
     }
 
     fn compile_core_module(&self, name: &str, bytes: &[u8]) -> Result<Module, Error> {
