@@ -14,7 +14,7 @@ struct Guest {
     constant: &'static str,
 }
 
-const GUESTS: [Guest; 5] = [
+const GUESTS: [Guest; 6] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
@@ -24,6 +24,11 @@ const GUESTS: [Guest; 5] = [
         package: "hostile-guest",
         target: "wasm32-wasip2",
         constant: "HOSTILE_GUEST",
+    },
+    Guest {
+        package: "greeter-guest",
+        target: "wasm32-wasip2",
+        constant: "GREETER_GUEST",
     },
     Guest {
         package: "core-plugin",
@@ -47,7 +52,14 @@ fn main() -> ExitCode {
     let workspace = manifest_dir.parent().expect("tests/ sits in the workspace");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
     let target_dir = out_dir.join("guests");
-    for dir in ["wit", "guest", "hostile-guest", "core-guests", "Cargo.lock"] {
+    for dir in [
+        "wit",
+        "guest",
+        "hostile-guest",
+        "greeter-guest",
+        "core-guests",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
     }
 

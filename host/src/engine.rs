@@ -9,11 +9,11 @@ use wasmtime::{
     Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
 };
 
-use crate::Limits;
+use crate::{Grants, Limits};
 
 /// Everything a [`PluginHost`](crate::PluginHost) is built from. `HostConfig::default()` is
 /// what [`PluginHost::new`](crate::PluginHost::new) uses: default limits, the pooling
-/// allocator, no compilation cache.
+/// allocator, no compilation cache, no grants.
 #[derive(Debug, Clone, Default)]
 pub struct HostConfig {
     /// The limits every store runs under.
@@ -22,6 +22,8 @@ pub struct HostConfig {
     pub allocator: Allocator,
     /// Where compiled plugins are cached between runs, if anywhere.
     pub cache: CompilationCache,
+    /// The WASI capabilities every plugin is granted; none by default.
+    pub grants: Grants,
 }
 
 /// How the engine allocates instances, memories and tables.

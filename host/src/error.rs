@@ -107,6 +107,49 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    /// A plugin loaded for dynamic calls imports something the host does not provide (the
+    /// host provides WASI preview 2 and the world's `host` interface to components, WASI
+    /// preview 1 and the `env` functions to core modules). The cause names the import.
+    #[error("plugin {plugin} imports what the host does not provide")]
+    Unlinkable {
+        /// The plugin's name.
+        plugin: String,
+        /// wasmtime's reason, naming the import.
+        #[source]
+        source: WasmtimeError,
+    },
+
+    /// A dynamic call named a function the plugin does not export, or more than one.
+    #[error(
+        "plugin {plugin} has {} function export `{export}`; it exports:\n  {}",
+        if candidates.is_empty() { "no" } else { "more than one" },
+        exports.join("\n  ")
+    )]
+    NoSuchExport {
+        /// The plugin's name.
+        plugin: String,
+        /// The name asked for.
+        export: String,
+        /// The exports it could have meant, when it was ambiguous; empty when nothing matched.
+        candidates: Vec<String>,
+        /// Every function the plugin exports, with its signature.
+        exports: Vec<String>,
+    },
+
+    /// The arguments of a dynamic call do not fit the function's signature: wrong count, not
+    /// WAVE, or a value of the wrong type.
+    #[error("wrong arguments for `{export}` of plugin {plugin}: {reason}; expected {signature}")]
+    BadArguments {
+        /// The plugin's name.
+        plugin: String,
+        /// The export that was to be called.
+        export: String,
+        /// The export's signature, e.g. `greet: func(name: string) -> string`.
+        signature: String,
+        /// What is wrong, naming the argument.
+        reason: String,
+    },
+
     /// Instantiating the plugin failed: its start function or initialisation trapped or ran
     /// into a limit, or an import was not satisfied.
     #[error("failed to instantiate plugin {plugin}: {failure}")]

@@ -9,7 +9,9 @@ use wasmtime::{Engine, Linker, Module};
 
 use crate::component::{self, ComponentPlugin};
 use crate::core_module::{self, CorePlugin, LinkedModules};
+use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
 use crate::engine::new_engine;
+use crate::grants::Policy;
 use crate::precompiled::{self, Loaded};
 use crate::state::{ComponentState, CoreState};
 use crate::{Allocator, Error, HostConfig, Limits, PluginKind, SharedValue};
@@ -51,7 +53,7 @@ pub struct PluginHost {
     component_linker: wasmtime::component::Linker<ComponentState>,
     core_linker: Linker<CoreState>,
     shared: SharedValue,
-    limits: Arc<Limits>,
+    policy: Arc<Policy>,
     allocator: Allocator,
 }
 
@@ -91,7 +93,6 @@ impl PluginHost {
             source: source.into(),
         };
         let (engine, allocator) = new_engine(&config).map_err(setup)?;
-        let limits = config.limits;
         let mut component_linker = wasmtime::component::Linker::new(&engine);
         component::add_to_linker(&mut component_linker).map_err(setup)?;
         let mut core_linker = Linker::new(&engine);
@@ -101,7 +102,10 @@ impl PluginHost {
             component_linker,
             core_linker,
             shared: SharedValue::default(),
-            limits: Arc::new(limits),
+            policy: Arc::new(Policy {
+                limits: config.limits,
+                grants: config.grants,
+            }),
             allocator,
         })
     }
@@ -114,7 +118,7 @@ impl PluginHost {
 
     /// The limits every plugin of this host runs under.
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.policy.limits
     }
 
     /// The engine all plugins are compiled with.
@@ -222,6 +226,32 @@ impl PluginHost {
         }
     }
 
+    /// Loads the plugin at `path` for calls by export name ([`crate::dynamic`]): a component of
+    /// any world or a core module of any ABI, as long as the host provides its imports. Nothing
+    /// is checked against the world or the ABI.
+    ///
+    /// # Errors
+    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], [`Error::Compile`], or
+    /// [`Error::Unlinkable`] naming an import the host does not provide.
+    pub fn load_dynamic(&self, path: impl AsRef<Path>) -> Result<DynamicPlugin, Error> {
+        let (name, bytes) = read(path.as_ref())?;
+        let shared = self.shared.clone();
+        let policy = self.policy.clone();
+        match detect(&name, &bytes)? {
+            PluginKind::Component => {
+                let component = self.compile_component(&name, &bytes)?;
+                let linker = &self.component_linker;
+                DynamicComponent::new(name.into(), &component, linker, shared, policy)
+                    .map(DynamicPlugin::Component)
+            }
+            PluginKind::CoreModule => {
+                let module = self.compile_core_module(&name, &bytes)?;
+                DynamicCoreModule::new(name.into(), &module, &self.core_linker, shared, policy)
+                    .map(DynamicPlugin::CoreModule)
+            }
+        }
+    }
+
     /// Links two core modules: instantiates `provider`, defines its exports under the module
     /// name `module_name` (the seed uses `env`), and instantiates `consumer` against them.
     ///
@@ -243,7 +273,7 @@ impl PluginHost {
             module_name,
             &self.core_linker,
             self.shared.clone(),
-            self.limits.clone(),
+            self.policy.clone(),
         )
     }
 
@@ -262,7 +292,7 @@ impl PluginHost {
             component,
             &self.component_linker,
             self.shared.clone(),
-            self.limits.clone(),
+            self.policy.clone(),
         )
     }
 
@@ -277,7 +307,7 @@ impl PluginHost {
             module,
             &self.core_linker,
             self.shared.clone(),
-            self.limits.clone(),
+            self.policy.clone(),
         )
     }
 

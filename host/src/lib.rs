@@ -40,8 +40,10 @@
 pub mod component;
 pub mod core_module;
 pub mod demo;
+pub mod dynamic;
 mod engine;
 mod error;
+mod grants;
 mod host;
 mod kind;
 mod limits;
@@ -54,6 +56,7 @@ mod state;
 pub use component::Point;
 pub use engine::{Allocator, CompilationCache, HostConfig};
 pub use error::{Error, Failure, WasmtimeError};
+pub use grants::{DirGrant, Grants};
 pub use host::{Plugin, PluginHost};
 pub use kind::PluginKind;
 pub use limits::{Limit, Limits};

@@ -9,6 +9,8 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 use wasmtime_wasi::{WasiCtxBuilder, async_trait};
 
+use crate::Grants;
+
 /// How much one write may hand over, as `check-write` tells the guest.
 const WRITE_PERMIT: usize = 64 << 10;
 
@@ -126,6 +128,16 @@ pub struct CapturedOutput {
     stderr: CapturedStream,
 }
 
+impl std::fmt::Debug for CapturedOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CapturedOutput")
+            .field("stdout", &self.stdout())
+            .field("stderr", &self.stderr())
+            .field("dropped_bytes", &self.dropped_bytes())
+            .finish()
+    }
+}
+
 impl CapturedOutput {
     /// Empty streams keeping `capacity` bytes each.
     pub(crate) fn new(capacity: usize) -> Self {
@@ -151,10 +163,13 @@ impl CapturedOutput {
         self.stdout.dropped() + self.stderr.dropped()
     }
 
-    /// A WASI context that grants nothing: no preopened directories, no environment, no
-    /// arguments, stdin closed, every network use denied. Stdout and stderr go to these
-    /// streams.
-    pub(crate) fn deny_all_wasi(&self) -> WasiCtxBuilder {
+    /// A WASI context that grants only `grants`: no arguments, stdin closed, every network
+    /// use denied, and no directories or environment beyond the grants. Stdout and stderr go
+    /// to these streams.
+    ///
+    /// # Errors
+    /// If a granted directory cannot be opened.
+    pub(crate) fn wasi(&self, grants: &Grants) -> wasmtime::Result<WasiCtxBuilder> {
         let mut builder = WasiCtxBuilder::new();
         builder
             .stdout(self.stdout.clone())
@@ -162,7 +177,8 @@ impl CapturedOutput {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
-        builder
+        grants.apply(&mut builder)?;
+        Ok(builder)
     }
 }
 

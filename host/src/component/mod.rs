@@ -8,10 +8,11 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 
+use crate::grants::Policy;
 use crate::output::CapturedOutput;
 use crate::run::{new_store, run};
 use crate::state::{ComponentState, HostState, Sandbox};
-use crate::{Error, Limits, SharedValue};
+use crate::{Error, SharedValue};
 
 /// The world's `point` record (`example:plugin/types.point`), as `bindgen!` generates it:
 /// `Point { x: i32, y: i32 }`.
@@ -38,7 +39,7 @@ pub struct ComponentPlugin {
     name: Arc<str>,
     pre: bindings::PluginPre<ComponentState>,
     shared: SharedValue,
-    limits: Arc<Limits>,
+    policy: Arc<Policy>,
 }
 
 impl std::fmt::Debug for ComponentPlugin {
@@ -56,7 +57,7 @@ impl ComponentPlugin {
         component: &Component,
         linker: &Linker<ComponentState>,
         shared: SharedValue,
-        limits: Arc<Limits>,
+        policy: Arc<Policy>,
     ) -> Result<Self, Error> {
         let mismatch = |source: wasmtime::Error| Error::WorldMismatch {
             plugin: name.to_string(),
@@ -69,7 +70,7 @@ impl ComponentPlugin {
             name,
             pre,
             shared,
-            limits,
+            policy,
         })
     }
 
@@ -78,15 +79,16 @@ impl ComponentPlugin {
         &self.name
     }
 
-    /// Creates a fresh instance in a store of its own, under the host's [`Limits`].
+    /// Creates a fresh instance in a store of its own, under the host's [`Limits`](crate::Limits).
     ///
-    /// The instance's WASI grants nothing (no files, environment or network; stdin closed) and
-    /// its stdout and stderr are captured, up to [`Limits::output_bytes`] each.
+    /// The instance's WASI grants nothing beyond the host's [`Grants`](crate::Grants) (never
+    /// the network; stdin closed) and its stdout and stderr are captured, up to
+    /// [`Limits::output_bytes`](crate::Limits::output_bytes) each.
     ///
     /// # Errors
     /// [`Error::Instantiate`] if the component traps or runs into a limit while initialising.
     pub fn instantiate(&self) -> Result<ComponentInstance, Error> {
-        let output = CapturedOutput::new(self.limits.output_bytes);
+        let output = CapturedOutput::new(self.policy.limits.output_bytes);
         let host = HostState::new(self.name.clone(), self.shared.clone());
         let (store, bindings) = self.store(host, &output)?;
         Ok(ComponentInstance {
@@ -104,23 +106,25 @@ impl ComponentPlugin {
         host: HostState,
         output: &CapturedOutput,
     ) -> Result<(Store<ComponentState>, bindings::Plugin), Error> {
+        let limits = &self.policy.limits;
+        let mut wasi = output
+            .wasi(&self.policy.grants)
+            .map_err(|source| Error::instantiate(&self.name, source, None))?;
         let state = ComponentState {
-            wasi: output.deny_all_wasi().build(),
+            wasi: wasi.build(),
             table: ResourceTable::new(),
-            sandbox: Sandbox::new(host, &self.limits),
+            sandbox: Sandbox::new(host, limits),
         };
-        let mut store = new_store(self.pre.engine(), state, &self.limits);
-        let bindings = run(&mut store, &self.limits, |store| {
-            self.pre.instantiate(store)
-        })
-        .map_err(|failed| failed.instantiate(&self.name))?;
+        let mut store = new_store(self.pre.engine(), state, limits);
+        let bindings = run(&mut store, limits, |store| self.pre.instantiate(store))
+            .map_err(|failed| failed.instantiate(&self.name))?;
         Ok((store, bindings))
     }
 }
 
 /// One instance of a component plugin, with its own store.
 ///
-/// Each method calls the export of the same name, under the host's [`Limits`]. A call that
+/// Each method calls the export of the same name, under the host's [`Limits`](crate::Limits). A call that
 /// fails returns [`Error::Call`] naming the plugin, the export and the [`Failure`](crate::Failure).
 ///
 /// A failed call leaves no trace: a `set` the guest made during it is not committed, nor are
@@ -188,7 +192,7 @@ impl ComponentInstance {
             self.renew()?;
         }
         let bindings = &self.bindings;
-        run(&mut self.store, &self.plugin.limits, |store| {
+        run(&mut self.store, &self.plugin.policy.limits, |store| {
             f(bindings, store)
         })
         .map_err(|failed| {

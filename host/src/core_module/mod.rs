@@ -13,10 +13,11 @@ use std::sync::Arc;
 
 use wasmtime::{Caller, Engine, Instance, InstancePre, Linker, Memory, Module, Store, TypedFunc};
 
+use crate::grants::Policy;
 use crate::output::CapturedOutput;
 use crate::run::{new_store, run};
 use crate::state::{CoreState, HostState, Sandbox};
-use crate::{Error, Limits, Point, SharedValue};
+use crate::{Error, Point, SharedValue};
 use abi::PointLayout;
 
 pub use linking::LinkedModules;
@@ -50,19 +51,35 @@ fn host<'a>(caller: &'a mut Caller<'_, CoreState>) -> &'a mut HostState {
     &mut caller.data_mut().sandbox.host
 }
 
-/// Creates a store for one core-module instance: WASI preview 1 granting nothing, output
-/// captured in `output`, the per-store `limits` in force.
+/// Creates a store for one core-module instance: WASI preview 1 granting only the policy's
+/// grants, output captured in `output`, the per-store limits in force.
+///
+/// # Errors
+/// If a granted directory cannot be opened.
 pub(crate) fn core_store(
     engine: &Engine,
     host: HostState,
     output: &CapturedOutput,
-    limits: &Limits,
-) -> Store<CoreState> {
+    policy: &Policy,
+) -> wasmtime::Result<Store<CoreState>> {
     let state = CoreState {
-        wasi: output.deny_all_wasi().build_p1(),
-        sandbox: Sandbox::new(host, limits),
+        wasi: output.wasi(&policy.grants)?.build_p1(),
+        sandbox: Sandbox::new(host, &policy.limits),
     };
-    new_store(engine, state, limits)
+    Ok(new_store(engine, state, &policy.limits))
+}
+
+/// Instantiates `pre` in `store` and runs its `_initialize` export, if it has one (the WASI
+/// reactor convention).
+pub(crate) fn instantiate(
+    pre: &InstancePre<CoreState>,
+    store: &mut Store<CoreState>,
+) -> wasmtime::Result<Instance> {
+    let instance = pre.instantiate(&mut *store)?;
+    if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut *store, abi::INITIALIZE) {
+        initialize.call(&mut *store, ())?;
+    }
+    Ok(instance)
 }
 
 /// A core-module plugin, compiled, checked against the ABI and pre-linked.
@@ -74,7 +91,7 @@ pub struct CorePlugin {
     name: Arc<str>,
     pre: InstancePre<CoreState>,
     shared: SharedValue,
-    limits: Arc<Limits>,
+    policy: Arc<Policy>,
 }
 
 impl std::fmt::Debug for CorePlugin {
@@ -92,7 +109,7 @@ impl CorePlugin {
         module: &Module,
         linker: &Linker<CoreState>,
         shared: SharedValue,
-        limits: Arc<Limits>,
+        policy: Arc<Policy>,
     ) -> Result<Self, Error> {
         let mut problems = abi::check_exports(module);
         let pre = linker.instantiate_pre(module);
@@ -104,7 +121,7 @@ impl CorePlugin {
                 name,
                 pre,
                 shared,
-                limits,
+                policy,
             }),
             _ => Err(Error::AbiMismatch {
                 plugin: name.to_string(),
@@ -125,7 +142,7 @@ impl CorePlugin {
     /// [`Error::Instantiate`] if the module's start function or `_initialize` traps or runs
     /// into a limit.
     pub fn instantiate(&self) -> Result<CoreInstance, Error> {
-        let output = CapturedOutput::new(self.limits.output_bytes);
+        let output = CapturedOutput::new(self.policy.limits.output_bytes);
         let host = HostState::new(self.name.clone(), self.shared.clone());
         let live = self.live(host, &output)?;
         Ok(CoreInstance {
@@ -138,13 +155,11 @@ impl CorePlugin {
 
     /// Instantiates the module in a new store holding `host`, writing to `output`.
     fn live(&self, host: HostState, output: &CapturedOutput) -> Result<Live, Error> {
-        let mut store = core_store(self.pre.module().engine(), host, output, &self.limits);
-        let exports = run(&mut store, &self.limits, |store| {
-            let instance = self.pre.instantiate(&mut *store)?;
-            if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut *store, abi::INITIALIZE)
-            {
-                initialize.call(&mut *store, ())?;
-            }
+        let engine = self.pre.module().engine();
+        let mut store = core_store(engine, host, output, &self.policy)
+            .map_err(|source| Error::instantiate(&self.name, source, None))?;
+        let exports = run(&mut store, &self.policy.limits, |store| {
+            let instance = instantiate(&self.pre, store)?;
             TypedExports::new(&instance, store)
         })
         .map_err(|failed| failed.instantiate(&self.name))?;
@@ -335,7 +350,10 @@ impl CoreInstance {
         self.renew_if_poisoned()?;
         let Live { store, exports, .. } = &mut self.live;
         let f = select(exports);
-        run(store, &self.plugin.limits, |store| f.call(store, params)).map_err(|failed| {
+        run(store, &self.plugin.policy.limits, |store| {
+            f.call(store, params)
+        })
+        .map_err(|failed| {
             self.poisoned = true;
             failed.call(&self.plugin.name, export)
         })
@@ -375,7 +393,7 @@ impl CoreInstance {
         let address = match &exports.allocator {
             Some(allocator) => {
                 let args = (0, 0, PointLayout::ALIGN as i32, SCRATCH_LEN as i32);
-                let ptr = run(store, &self.plugin.limits, |store| {
+                let ptr = run(store, &self.plugin.policy.limits, |store| {
                     allocator.call(store, args)
                 })
                 .map_err(|failed| {

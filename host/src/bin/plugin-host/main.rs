@@ -1,16 +1,18 @@
 //! `plugin-host`: loads WebAssembly plugins and shows every host/guest interaction.
 
+mod grants;
 mod limits;
 mod render;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use grants::GrantArgs;
 use limits::LimitArgs;
-use plugin_host::{CompilationCache, Error, HostConfig, Plugin, PluginHost, demo};
+use plugin_host::{CompilationCache, Error, Grants, HostConfig, Plugin, PluginHost, demo};
 
 /// Load WebAssembly plugins into a wasmtime host and exercise them.
 #[derive(Parser)]
@@ -23,6 +25,14 @@ struct Cli {
     /// -vv for more. `RUST_LOG` (e.g. `RUST_LOG=plugin_host=debug`) overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+
+    /// Print only results and errors: no transcripts, no plugin output, no warnings.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -54,6 +64,42 @@ enum Command {
 
         #[command(flatten)]
         engine: EngineArgs,
+
+        #[command(flatten)]
+        grants: GrantArgs,
+    },
+
+    /// Call one function of any component or core module and print its results.
+    ///
+    /// Arguments are WAVE values (the WebAssembly Value Encoding: `7`, `"text"`, `{x: 1, y: 2}`,
+    /// `[1, 2]`, `some(3)`, `ok("yes")`), checked against the function's parameter types before
+    /// the call; results print as WAVE. A core module's functions take numbers. The plugin need
+    /// not fit the host's world, only import what the host provides (WASI and the `host`
+    /// interface). Exits 0 if the call returned, 1 if it failed, 2 if the plugin could not be
+    /// loaded or the function or arguments are wrong (the error shows the signature).
+    #[command(after_help = "Examples:\n  \
+        plugin-host call guest.wasm just-add 15 27\n  \
+        plugin-host call guest.wasm point-add '{x: 1, y: 2}' '{x: 3, y: 4}'\n  \
+        plugin-host call greeter.wasm text#shout '\"hi\"'\n  \
+        plugin-host call --dir ./data::/data greeter.wasm read-file '\"/data/notes.txt\"'\n  \
+        plugin-host call core_plugin.wasm simple_add 1 1")]
+    Call {
+        /// The plugin: a component or a core module.
+        plugin: PathBuf,
+
+        /// The export to call: `name`, or `INTERFACE#name` for a function in an exported
+        /// interface (`text#shout` or `example:greeter/text@0.1.0#shout`).
+        function: String,
+
+        /// The arguments, one WAVE value each.
+        #[arg(allow_hyphen_values = true)]
+        args: Vec<String>,
+
+        #[command(flatten)]
+        engine: EngineArgs,
+
+        #[command(flatten)]
+        grants: GrantArgs,
     },
 
     /// Precompile a plugin into an artifact that `run --allow-precompiled` loads without
@@ -91,9 +137,10 @@ struct EngineArgs {
 }
 
 impl EngineArgs {
-    fn host(&self) -> Result<PluginHost, plugin_host::Error> {
+    fn host(&self, grants: Grants) -> Result<PluginHost, plugin_host::Error> {
         PluginHost::with_config(HostConfig {
             limits: self.limits.limits(),
+            grants,
             cache: if self.cache {
                 CompilationCache::DefaultDirectory
             } else {
@@ -111,10 +158,15 @@ const EXIT_LOAD_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let level = match cli.verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let output = Output {
+        quiet: cli.quiet,
+        json: cli.json,
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -131,13 +183,28 @@ fn main() -> ExitCode {
             link,
             allow_precompiled,
             engine,
-        } => run(&paths, &link, allow_precompiled, &engine),
+            grants,
+        } => run(&paths, &link, allow_precompiled, &engine, &grants, output),
+        Command::Call {
+            plugin,
+            function,
+            args,
+            engine,
+            grants,
+        } => call(&plugin, &function, &args, &engine, &grants, output),
         Command::Compile {
             plugin,
-            output,
+            output: artifact,
             engine,
-        } => compile(&plugin, &output, &engine),
+        } => compile(&plugin, &artifact, &engine, output),
     }
+}
+
+/// How to print: `--quiet`, `--json`.
+#[derive(Clone, Copy)]
+struct Output {
+    quiet: bool,
+    json: bool,
 }
 
 fn run(
@@ -145,8 +212,10 @@ fn run(
     link: &[PathBuf],
     allow_precompiled: bool,
     engine: &EngineArgs,
+    grants: &GrantArgs,
+    output: Output,
 ) -> ExitCode {
-    let host = match engine.host() {
+    let host = match engine.host(grants.grants()) {
         Ok(host) => host,
         Err(error) => {
             render::load_error(&error);
@@ -179,8 +248,13 @@ fn run(
     }
     let transcripts: Vec<_> = runs.iter().map(|(transcript, _)| transcript).collect();
     print_or_stop(|out| {
-        for transcript in &transcripts {
-            render::transcript(out, transcript)?;
+        if output.json {
+            return render::json(out, &render::runs_json(&runs, load_failed));
+        }
+        if !output.quiet {
+            for transcript in &transcripts {
+                render::transcript(out, transcript)?;
+            }
         }
         render::table(out, &runs)?;
         render::summary(out, &transcripts, load_failed)
@@ -251,21 +325,71 @@ fn load(host: &PluginHost, path: &Path, allow_precompiled: bool) -> Result<Plugi
     }
 }
 
-fn compile(plugin: &Path, output: &Path, engine: &EngineArgs) -> ExitCode {
-    let artifact = engine.host().and_then(|host| host.precompile(plugin));
+fn call(
+    plugin: &Path,
+    function: &str,
+    args: &[String],
+    engine: &EngineArgs,
+    grants: &GrantArgs,
+    output: Output,
+) -> ExitCode {
+    let call = engine
+        .host(grants.grants())
+        .and_then(|host| host.load_dynamic(plugin))
+        .and_then(|plugin| plugin.call_wave(function, args));
+    let call = match call {
+        Ok(call) => call,
+        Err(error) => {
+            render::load_error(&error);
+            return ExitCode::from(EXIT_LOAD_ERROR);
+        }
+    };
+    print_or_stop(|out| {
+        if output.json {
+            render::json(out, &render::call_json(&call))
+        } else {
+            render::call(out, &call, output.quiet)
+        }
+    });
+    if call.results.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    }
+}
+
+fn compile(plugin: &Path, artifact_path: &Path, engine: &EngineArgs, output: Output) -> ExitCode {
+    let artifact = engine
+        .host(Grants::default())
+        .and_then(|host| host.precompile(plugin));
     match artifact {
-        Ok(artifact) => match std::fs::write(output, &artifact) {
+        Ok(artifact) => match std::fs::write(artifact_path, &artifact) {
             Ok(()) => {
-                println!(
-                    "wrote {} ({} bytes), precompiled from {}",
-                    output.display(),
-                    artifact.len(),
-                    plugin.display()
-                );
+                let written = serde_json::json!({
+                    "artifact": artifact_path.display().to_string(),
+                    "bytes": artifact.len(),
+                    "plugin": plugin.display().to_string(),
+                });
+                print_or_stop(|out| {
+                    if output.json {
+                        render::json(out, &written)
+                    } else {
+                        writeln!(
+                            out,
+                            "wrote {} ({} bytes), precompiled from {}",
+                            artifact_path.display(),
+                            artifact.len(),
+                            plugin.display()
+                        )
+                    }
+                });
                 ExitCode::SUCCESS
             }
             Err(error) => {
-                eprintln!("error: failed to write {}: {error}", output.display());
+                eprintln!(
+                    "error: failed to write {}: {error}",
+                    artifact_path.display()
+                );
                 ExitCode::from(EXIT_LOAD_ERROR)
             }
         },

@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use plugin_host::demo::{Check, Transcript};
+use plugin_host::dynamic::WaveCall;
+use serde_json::{Value, json};
 
 /// Prints one plugin's transcript: a header, a row per check, the plugin's output.
 pub fn transcript(out: &mut impl Write, transcript: &Transcript) -> io::Result<()> {
@@ -120,4 +122,83 @@ fn with_causes(error: &dyn Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Prints a call's outcome: the plugin's output (unless `quiet`), then the results as WAVE,
+/// or the error on stderr.
+pub fn call(out: &mut impl Write, call: &WaveCall, quiet: bool) -> io::Result<()> {
+    if !quiet {
+        out.write_all(call.output.stdout().as_bytes())?;
+        eprint!("{}", call.output.stderr());
+    }
+    match &call.results {
+        Ok(results) if results.is_empty() => Ok(()),
+        Ok(results) => writeln!(out, "{results}"),
+        Err(error) => {
+            eprintln!("error: {}", with_causes(error));
+            Ok(())
+        }
+    }
+}
+
+/// A call's outcome as JSON: `{"function", "results", "error", "stdout", "stderr"}`, with
+/// `results` as WAVE text and `error` null unless the call failed.
+pub fn call_json(call: &WaveCall) -> Value {
+    let (results, error) = match &call.results {
+        Ok(results) => (Some(results.as_str()), None),
+        Err(error) => (None, Some(with_causes(error))),
+    };
+    json!({
+        "function": call.signature,
+        "results": results,
+        "error": error,
+        "stdout": call.output.stdout(),
+        "stderr": call.output.stderr(),
+        "dropped_output_bytes": call.output.dropped_bytes(),
+    })
+}
+
+/// A run as JSON: `{"plugins": [...], "passed", "total", "load_failed"}`, one object per
+/// plugin run with its checks, error and output.
+pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
+    let plugins: Vec<Value> = runs
+        .iter()
+        .map(|(t, took)| {
+            let checks: Vec<Value> = t
+                .checks
+                .iter()
+                .map(|c| {
+                    json!({
+                        "call": c.call,
+                        "actual": c.actual,
+                        "expected": c.expected,
+                        "passed": c.passed(),
+                    })
+                })
+                .collect();
+            json!({
+                "plugin": t.plugin,
+                "contract": t.contract,
+                "checks": checks,
+                "error": t.error.as_ref().map(|e| with_causes(e)),
+                "stdout": t.stdout,
+                "stderr": t.stderr,
+                "dropped_output_bytes": t.dropped_output_bytes,
+                "time_ms": took.as_secs_f64() * 1000.0,
+            })
+        })
+        .collect();
+    let checks = runs.iter().flat_map(|(t, _)| &t.checks);
+    json!({
+        "plugins": plugins,
+        "passed": checks.clone().filter(|c| c.passed()).count(),
+        "total": checks.count(),
+        "load_failed": load_failed,
+    })
+}
+
+/// Prints `value` as pretty JSON and a newline.
+pub fn json(out: &mut impl Write, value: &Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
 }
