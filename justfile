@@ -14,9 +14,9 @@ default:
 setup:
     rustup target add wasm32-wasip2 wasm32-wasip1 wasm32-unknown-unknown
 
-# Build every guest: the component, the core-module plugin and the linked pair.
+# Build every guest: the component, the greeter (another world), the core-module plugin and the linked pair.
 guests: setup
-    cargo build --release --locked --target wasm32-wasip2 -p guest
+    cargo build --release --locked --target wasm32-wasip2 -p guest -p greeter-guest
     cargo build --release --locked --target wasm32-wasip1 -p core-plugin
     cargo build --release --locked --target wasm32-unknown-unknown -p core-calc -p core-toolbox
 
@@ -32,7 +32,7 @@ test: setup
 lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
-    cargo clippy --locked --target wasm32-wasip2 -p guest -p hostile-guest -- -D warnings
+    cargo clippy --locked --target wasm32-wasip2 -p guest -p hostile-guest -p greeter-guest -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p core-toolbox -- -D warnings
 

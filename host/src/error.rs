@@ -200,6 +200,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// The message and every cause after it, `: `-separated, as one line:
+    /// `plugin g.wasm failed in `trigger`: it trapped: unreachable: wasm backtrace: …`.
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
     /// What went wrong in guest code, for errors from instantiating or calling a plugin.
     pub fn failure(&self) -> Option<Failure> {
         match self {

@@ -12,6 +12,7 @@ use crate::core_module::{self, CorePlugin, LinkedModules};
 use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
 use crate::engine::new_engine;
 use crate::grants::Policy;
+use crate::inspect::{self, Inspection};
 use crate::precompiled::{self, Loaded};
 use crate::state::{ComponentState, CoreState};
 use crate::{Allocator, Error, HostConfig, Limits, PluginKind, SharedValue};
@@ -248,6 +249,34 @@ impl PluginHost {
                 let module = self.compile_core_module(&name, &bytes)?;
                 DynamicCoreModule::new(name.into(), &module, &self.core_linker, shared, policy)
                     .map(DynamicPlugin::CoreModule)
+            }
+        }
+    }
+
+    /// Inspects the plugin at `path` ([`crate::inspect`]): a component's WIT and its imports and
+    /// exports against the host's linker and world; a core module's imports and exports and
+    /// what keeps it from the raw ABI. A plugin that does not fit is a report, not an error.
+    ///
+    /// # Errors
+    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], or [`Error::Compile`] if
+    /// wasmtime (or, for a component's WIT, `wit-component`) cannot read it.
+    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<Inspection, Error> {
+        let (name, bytes) = read(path.as_ref())?;
+        match detect(&name, &bytes)? {
+            PluginKind::Component => {
+                let component = self.compile_component(&name, &bytes)?;
+                let load = self
+                    .component_plugin(&name, &component)
+                    .map(drop)
+                    .map_err(|error| error.with_causes());
+                inspect::inspect_component(&bytes, &component, &self.component_linker, load)
+                    .map(Inspection::Component)
+                    .map_err(|reason| compile_error(&name, wasmtime::Error::msg(reason)))
+            }
+            PluginKind::CoreModule => {
+                let module = self.compile_core_module(&name, &bytes)?;
+                let report = inspect::inspect_core_module(&module, &self.core_linker);
+                Ok(Inspection::CoreModule(report))
             }
         }
     }

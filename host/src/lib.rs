@@ -45,6 +45,7 @@ mod engine;
 mod error;
 mod grants;
 mod host;
+pub mod inspect;
 mod kind;
 mod limits;
 mod output;

@@ -2,7 +2,11 @@
 
 use std::process::{Command, Output};
 
-use plugin_tests::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, HOSTILE_GUEST};
+use std::path::{Path, PathBuf};
+
+use plugin_tests::{
+    COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST, HOSTILE_GUEST,
+};
 
 fn plugin_host(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plugin-host"))
@@ -13,6 +17,36 @@ fn plugin_host(args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A path for a test's own file or directory, in cargo's scratch directory for tests.
+fn scratch(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+/// Runs the binary, asserts its exit code, and returns its stdout.
+fn expect(code: i32, args: &[&str]) -> String {
+    let output = plugin_host(args);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{args:?}\n{stdout}\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stdout
+}
+
+/// Runs the binary, asserts exit code 2, and returns its stderr.
+fn expect_error(args: &[&str]) -> String {
+    let output = plugin_host(args);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}\n{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    stderr
 }
 
 #[test]
@@ -172,7 +206,7 @@ fn run_reports_a_hostile_plugin_and_caps_its_output() {
 
 #[test]
 fn compile_writes_an_artifact_that_run_loads_only_when_allowed() {
-    let artifact = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-guest.cwasm");
+    let artifact = scratch("cli-guest.cwasm");
     let artifact = artifact.to_str().expect("a UTF-8 path");
     let output = plugin_host(&["compile", COMPONENT_GUEST, "-o", artifact]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -199,8 +233,14 @@ fn run_loads_every_wasm_file_of_a_directory_and_ends_with_a_table() {
         .expect("the guest sits in a directory");
     let directory = directory.to_str().expect("a UTF-8 path");
     let output = plugin_host(&["run", "--deadline-ms", "200", directory]);
-    // The directory holds the good guest and the hostile one, whose trigger times out.
-    assert_eq!(output.status.code(), Some(1));
+    // The directory holds the good guest, the hostile one, whose trigger times out, and the
+    // greeter, which is of another world and does not load: a load error, exit 2.
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("greeter_guest.wasm does not fit the world"),
+        "{stderr}"
+    );
     let stdout = text(&output.stdout);
     let row = |file: &str| {
         stdout
@@ -262,4 +302,306 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
         Some(1),
         "the failed check still sets the exit code"
     );
+}
+
+#[test]
+fn call_takes_and_prints_wave_values() {
+    let point = [
+        "call",
+        COMPONENT_GUEST,
+        "point-add",
+        "{x: 1, y: 2}",
+        "{x: 3, y: 4}",
+    ];
+    assert_eq!(expect(0, &point), "{x: 4, y: 6}\n");
+    assert_eq!(
+        expect(
+            0,
+            &[
+                "call",
+                COMPONENT_GUEST,
+                "just-add",
+                "18446744073709551615",
+                "1"
+            ]
+        ),
+        "0\n"
+    );
+    assert_eq!(
+        expect(0, &["call", GREETER_GUEST, "greet", "\"world\""]),
+        "\"Hello, world!\"\n"
+    );
+    let words = [
+        "call",
+        GREETER_GUEST,
+        "text#words",
+        "\"to be or not to be\"",
+    ];
+    assert_eq!(
+        expect(0, &words),
+        "[(\"to\", 2), (\"be\", 2), (\"or\", 1), (\"not\", 1)]\n"
+    );
+    for name in ["shout", "text#shout", "example:greeter/text@0.1.0#shout"] {
+        assert_eq!(
+            expect(0, &["call", GREETER_GUEST, name, "\"hi\""]),
+            "\"HI\"\n"
+        );
+    }
+}
+
+#[test]
+fn call_shows_the_plugin_output_unless_quiet() {
+    let trigger = ["call", COMPONENT_GUEST, "trigger", "7"];
+    let stdout = expect(0, &trigger);
+    assert!(stdout.contains("guest: trigger(7) calls log"), "{stdout}");
+    assert_eq!(expect(0, &[&trigger[..], &["-q"]].concat()), "");
+}
+
+#[test]
+fn call_on_a_core_module_takes_numbers() {
+    let stdout = expect(0, &["call", "-q", CORE_PLUGIN, "simple_add", "40", "2"]);
+    assert_eq!(stdout, "42\n");
+    let stderr = expect_error(&["call", CORE_PLUGIN, "simple_add", "1.5", "2"]);
+    assert!(stderr.contains("argument 1 `1.5`"), "{stderr}");
+    assert!(
+        stderr.contains("simple_add: (i64, i64) -> (i64)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn call_errors_show_the_expected_signature() {
+    let signature = "just-add: func(a: u64, b: u64) -> u64";
+    let stderr = expect_error(&["call", COMPONENT_GUEST, "just-add", "1"]);
+    assert!(stderr.contains("1 argument given, 2 expected"), "{stderr}");
+    assert!(stderr.contains(signature), "{stderr}");
+    let stderr = expect_error(&[
+        "call",
+        COMPONENT_GUEST,
+        "point-add",
+        "{x: 1}",
+        "{x: 1, y: 2}",
+    ]);
+    assert!(stderr.contains("argument 1 (a) `{x: 1}`"), "{stderr}");
+    let stderr = expect_error(&["call", COMPONENT_GUEST, "just-add", "-1", "2"]);
+    assert!(stderr.contains("argument 1 (a) `-1`"), "{stderr}");
+    let stderr = expect_error(&["call", COMPONENT_GUEST, "no-such-function"]);
+    assert!(
+        stderr.contains("has no function export `no-such-function`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(signature) && stderr.contains("trigger: func(input: s32)"));
+}
+
+#[test]
+fn call_that_traps_exits_1_with_the_failure() {
+    let spin = (plugin_tests::Behaviour::Spin as i32).to_string();
+    let args = [
+        "call",
+        "--deadline-ms",
+        "100",
+        HOSTILE_GUEST,
+        "trigger",
+        &spin,
+    ];
+    let output = plugin_host(&args);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("failed in `trigger`: it ran past its deadline"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn call_json_has_the_results_and_the_output() {
+    let stdout = expect(0, &["call", "--json", COMPONENT_GUEST, "trigger", "7"]);
+    for field in [
+        r#""results": """#,
+        r#""error": null"#,
+        r#""function": "trigger: func(input: s32)""#,
+        r#""stdout": "guest: trigger(7) calls log, get and set on the host\n""#,
+    ] {
+        assert!(stdout.contains(field), "missing {field} in {stdout}");
+    }
+}
+
+#[test]
+fn grants_give_exactly_the_directories_and_variables_asked_for() {
+    let dir = scratch("grants");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    std::fs::write(dir.join("notes.txt"), "hello from the host").expect("a file");
+    let dir = dir.to_str().expect("a UTF-8 path");
+    let read = |grant: &[&str]| {
+        let args = [
+            &["call"],
+            grant,
+            &[GREETER_GUEST, "read-file", "\"/data/notes.txt\""],
+        ]
+        .concat();
+        expect(0, &args)
+    };
+    assert!(read(&[]).starts_with("err("), "no grant, no file");
+    let mapped = format!("{dir}::/data");
+    assert_eq!(read(&["--dir", &mapped]), "ok(\"hello from the host\")\n");
+
+    let write = |grant: &str| {
+        let file = "\"/data/written.txt\"";
+        expect(
+            0,
+            &[
+                "call",
+                grant,
+                &mapped,
+                GREETER_GUEST,
+                "write-file",
+                file,
+                "\"x\"",
+            ],
+        )
+    };
+    assert!(write("--dir").starts_with("err("), "--dir is read-only");
+    assert_eq!(write("--dir-rw"), "ok\n");
+    assert_eq!(
+        std::fs::read_to_string(Path::new(dir).join("written.txt")).expect("written"),
+        "x"
+    );
+
+    let env = ["call", GREETER_GUEST, "env-var", "\"GREETING\""];
+    assert_eq!(expect(0, &env), "none\n", "no variable unless granted");
+    let granted = [&env[..], &["--env", "GREETING=hi"]].concat();
+    assert_eq!(expect(0, &granted), "some(\"hi\")\n");
+    let stderr = expect_error(&[
+        "call",
+        "--dir",
+        "/no/such/dir",
+        GREETER_GUEST,
+        "greet",
+        "\"x\"",
+    ]);
+    assert!(
+        stderr.contains("/no/such/dir is not a directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn inspect_passes_the_projects_plugins() {
+    let stdout = expect(0, &["inspect", COMPONENT_GUEST]);
+    for line in [
+        "export point-add: func(a: point, b: point) -> point;",
+        "✓ example:plugin/host@0.1.0",
+        "✓ wasi:cli/stdout@0.2.6",
+        "✓ point-add",
+        "verdict: compatible with the world example:plugin/plugin@0.1.0",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+    let stdout = expect(0, &["inspect", CORE_PLUGIN]);
+    assert!(stdout.contains("env.host_log_value"), "{stdout}");
+    assert!(stdout.contains("just_add                     func (i64, i64) -> (i64)"));
+    assert!(stdout.contains("verdict: compatible with the core-module ABI"));
+}
+
+#[test]
+fn inspect_shows_another_worlds_component_and_what_it_lacks() {
+    let stdout = expect(1, &["inspect", GREETER_GUEST]);
+    for line in [
+        "export greet: func(name: string) -> string;",
+        "export example:greeter/text@0.1.0;",
+        "✓ wasi:filesystem/preopens@0.2.6",
+        "✗ point-add: missing: func(a: point, b: point) -> point",
+        "verdict: does not fit the world example:plugin/plugin@0.1.0:",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+}
+
+#[test]
+fn inspect_names_every_unprovided_import_and_mistyped_export() {
+    let stdout = expect(1, &["inspect", &misfit_component()]);
+    for line in [
+        "✗ test:misfit/database: ",
+        "✗ example:plugin/host@0.1.0: ",
+        "✓ wasi:cli/stdout@0.2.6",
+        "✗ just-add: mistyped: expected func(a: u64, b: u64) -> u64, found func(a: u32) -> u32",
+        "✗ point-add: missing",
+        "✓ trigger",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+    let json = expect(1, &["inspect", "--json", &misfit_component()]);
+    assert!(json.contains(r#""compatible": false"#), "{json}");
+}
+
+#[test]
+fn inspect_names_every_core_import_the_host_lacks() {
+    let stdout = expect(1, &["inspect", CORE_TOOLBOX]);
+    assert!(
+        stdout.contains("import `env.add` is not provided by the host"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("missing export `just_add`"), "{stdout}");
+}
+
+#[test]
+fn inspect_and_call_on_a_file_that_is_not_wasm_exit_2() {
+    let file = scratch("not-wasm.txt");
+    std::fs::write(&file, "hello").expect("a scratch file");
+    let file = file.to_str().expect("a UTF-8 path");
+    assert!(expect_error(&["inspect", file]).contains("is not WebAssembly"));
+    assert!(expect_error(&["call", file, "f"]).contains("is not WebAssembly"));
+}
+
+#[test]
+fn run_json_and_quiet() {
+    let stdout = expect(0, &["run", "--json", COMPONENT_GUEST]);
+    assert!(
+        stdout.contains(r#""passed": 6"#) && stdout.contains(r#""total": 6"#),
+        "{stdout}"
+    );
+    let quiet = expect(0, &["run", "-q", COMPONENT_GUEST]);
+    assert!(
+        !quiet.contains("✓") && quiet.contains("6/6 checks passed"),
+        "{quiet}"
+    );
+}
+
+/// A component that misfits the world in every way at once: it imports an interface the host
+/// does not have, the host's `host` interface with `get` mistyped, and WASI's stdout (which
+/// fits); `just-add` takes a `u32`, `point-add` is missing, `trigger` fits. Built from WIT by
+/// `wit-component`, as a module of stubs.
+fn misfit_component() -> String {
+    use wit_component::{ComponentEncoder, StringEncoding, dummy_module, embed_component_metadata};
+    use wit_parser::{ManglingAndAbi, Resolve};
+    const WIT: &str = r#"
+        package test:misfit;
+        interface database { query: func(sql: string) -> list<string>; }
+        world misfit {
+            import database;
+            import example:plugin/host@0.1.0;
+            import wasi:cli/stdout@0.2.6;
+            export just-add: func(a: u32) -> u32;
+            export trigger: func(input: s32);
+        }
+        package example:plugin@0.1.0 { interface host { get: func() -> u32; } }
+        package wasi:io@0.2.6 { interface streams { resource output-stream; } }
+        package wasi:cli@0.2.6 {
+            interface stdout { use wasi:io/streams@0.2.6.{output-stream}; get-stdout: func() -> output-stream; }
+        }
+    "#;
+    let mut resolve = Resolve::default();
+    let package = resolve.push_source("misfit.wit", WIT).expect("valid WIT");
+    let world = resolve
+        .select_world(&[package], Some("misfit"))
+        .expect("the world");
+    let mut module = dummy_module(&resolve, world, ManglingAndAbi::Standard32);
+    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8).expect("embed");
+    let component = ComponentEncoder::default()
+        .module(&module)
+        .and_then(|mut encoder| encoder.encode())
+        .expect("a component");
+    let path = scratch("misfit.wasm");
+    std::fs::write(&path, component).expect("a scratch file");
+    path.to_str().expect("a UTF-8 path").to_owned()
 }

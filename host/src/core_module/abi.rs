@@ -77,7 +77,7 @@ impl Signature {
 }
 
 /// A signature as `(i32, i32) -> (i64)`.
-fn describe<T: ToString>(
+pub(crate) fn describe<T: ToString>(
     params: impl Iterator<Item = T>,
     results: impl Iterator<Item = T>,
 ) -> String {

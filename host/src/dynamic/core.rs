@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use wasmtime::{ExternType, FuncType, Instance, InstancePre, Linker, Module, Store, Val};
 
-use crate::core_module::{core_store, instantiate};
+use crate::core_module::{abi, core_store, instantiate};
 use crate::grants::Policy;
 use crate::output::CapturedOutput;
 use crate::run::run;
@@ -66,21 +66,11 @@ impl CoreFunction {
     }
 }
 
-/// The signature in core-wasm terms: `just_add: (i64, i64) -> i64`.
+/// The signature in core-wasm terms: `just_add: (i64, i64) -> (i64)`.
 impl fmt::Display for CoreFunction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
-            types
-                .map(|ty| ty.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        write!(f, "{}: ({})", self.name, list(&mut self.ty.params()))?;
-        match self.ty.results().len() {
-            0 => Ok(()),
-            1 => write!(f, " -> {}", list(&mut self.ty.results())),
-            _ => write!(f, " -> ({})", list(&mut self.ty.results())),
-        }
+        let signature = abi::describe(self.ty.params(), self.ty.results());
+        write!(f, "{}: {signature}", self.name)
     }
 }
 

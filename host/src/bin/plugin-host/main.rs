@@ -91,8 +91,8 @@ enum Command {
         /// interface (`text#shout` or `example:greeter/text@0.1.0#shout`).
         function: String,
 
-        /// The arguments, one WAVE value each.
-        #[arg(allow_hyphen_values = true)]
+        /// The arguments, one WAVE value each. Negative numbers need no `--`.
+        #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
 
         #[command(flatten)]
@@ -100,6 +100,22 @@ enum Command {
 
         #[command(flatten)]
         grants: GrantArgs,
+    },
+
+    /// Show what a plugin is and whether it fits the host.
+    ///
+    /// For a component: its WIT (decoded with wit-component), then each import with whether
+    /// the host provides it, and each export the world example:plugin/plugin@0.1.0 requires
+    /// with whether the component has it with the right type. For a core module: its imports
+    /// and exports with their types, and what keeps it from the core-module ABI. Exits 0 if the
+    /// plugin fits, 1 if it does not, 2 if it could not be read.
+    #[command(after_help = "Examples:\n  \
+        plugin-host inspect guest.wasm\n  \
+        plugin-host inspect --json greeter.wasm\n  \
+        plugin-host inspect core_plugin.wasm")]
+    Inspect {
+        /// The plugin: a component or a core module.
+        plugin: PathBuf,
     },
 
     /// Precompile a plugin into an artifact that `run --allow-precompiled` loads without
@@ -192,6 +208,7 @@ fn main() -> ExitCode {
             engine,
             grants,
         } => call(&plugin, &function, &args, &engine, &grants, output),
+        Command::Inspect { plugin } => inspect(&plugin, output),
         Command::Compile {
             plugin,
             output: artifact,
@@ -352,6 +369,30 @@ fn call(
         }
     });
     if call.results.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    }
+}
+
+fn inspect(plugin: &Path, output: Output) -> ExitCode {
+    let inspection = PluginHost::new().and_then(|host| host.inspect(plugin));
+    let inspection = match inspection {
+        Ok(inspection) => inspection,
+        Err(error) => {
+            render::load_error(&error);
+            return ExitCode::from(EXIT_LOAD_ERROR);
+        }
+    };
+    let name = plugin.display().to_string();
+    print_or_stop(|out| {
+        if output.json {
+            render::json(out, &render::inspection_json(&name, &inspection))
+        } else {
+            render::inspection(out, &name, &inspection)
+        }
+    });
+    if inspection.is_compatible() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILED)

@@ -1,12 +1,13 @@
 //! How `plugin-host` prints transcripts and errors. Printing returns `io::Result` so that a
 //! closed stdout (`plugin-host run … | head`) ends the output quietly instead of panicking.
 
-use std::error::Error;
 use std::io::{self, Write};
 use std::time::Duration;
 
+use plugin_host::component::WORLD;
 use plugin_host::demo::{Check, Transcript};
 use plugin_host::dynamic::WaveCall;
+use plugin_host::inspect::{CoreItem, Inspection, ItemVerdict};
 use serde_json::{Value, json};
 
 /// Prints one plugin's transcript: a header, a row per check, the plugin's output.
@@ -27,7 +28,7 @@ pub fn transcript(out: &mut impl Write, transcript: &Transcript) -> io::Result<(
         )?;
     }
     if let Some(error) = &transcript.error {
-        writeln!(out, "  ✗ stopped: {}", with_causes(error))?;
+        writeln!(out, "  ✗ stopped: {}", error.with_causes())?;
     }
     for (stream, text) in [
         ("stdout", &transcript.stdout),
@@ -109,19 +110,7 @@ pub fn summary(
 
 /// Prints a load error with its causes.
 pub fn load_error(error: &plugin_host::Error) {
-    eprintln!("error: {}", with_causes(error));
-}
-
-/// `error: cause: cause's cause`, walking [`Error::source`].
-fn with_causes(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    eprintln!("error: {}", error.with_causes());
 }
 
 /// Prints a call's outcome: the plugin's output (unless `quiet`), then the results as WAVE,
@@ -135,7 +124,7 @@ pub fn call(out: &mut impl Write, call: &WaveCall, quiet: bool) -> io::Result<()
         Ok(results) if results.is_empty() => Ok(()),
         Ok(results) => writeln!(out, "{results}"),
         Err(error) => {
-            eprintln!("error: {}", with_causes(error));
+            eprintln!("error: {}", error.with_causes());
             Ok(())
         }
     }
@@ -146,7 +135,7 @@ pub fn call(out: &mut impl Write, call: &WaveCall, quiet: bool) -> io::Result<()
 pub fn call_json(call: &WaveCall) -> Value {
     let (results, error) = match &call.results {
         Ok(results) => (Some(results.as_str()), None),
-        Err(error) => (None, Some(with_causes(error))),
+        Err(error) => (None, Some(error.with_causes())),
     };
     json!({
         "function": call.signature,
@@ -180,7 +169,7 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
                 "plugin": t.plugin,
                 "contract": t.contract,
                 "checks": checks,
-                "error": t.error.as_ref().map(|e| with_causes(e)),
+                "error": t.error.as_ref().map(plugin_host::Error::with_causes),
                 "stdout": t.stdout,
                 "stderr": t.stderr,
                 "dropped_output_bytes": t.dropped_output_bytes,
@@ -201,4 +190,99 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
 pub fn json(out: &mut impl Write, value: &Value) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)
+}
+
+/// Prints an inspection: the component's WIT and a line per import and required export, or the
+/// core module's imports and exports; then the verdict.
+pub fn inspection(out: &mut impl Write, plugin: &str, inspection: &Inspection) -> io::Result<()> {
+    match inspection {
+        Inspection::Component(report) => {
+            writeln!(out, "{plugin}: component\n")?;
+            for line in report.wit.lines() {
+                writeln!(out, "  {line}")?;
+            }
+            writeln!(out)?;
+            verdicts(out, "imports", &report.imports)?;
+            verdicts(out, &format!("exports {WORLD} requires"), &report.exports)?;
+        }
+        Inspection::CoreModule(report) => {
+            writeln!(out, "{plugin}: core module\n")?;
+            items(out, "imports", &report.imports)?;
+            items(out, "exports", &report.exports)?;
+        }
+    }
+    let contract = match inspection {
+        Inspection::Component(_) => format!("the world {WORLD}"),
+        Inspection::CoreModule(_) => "the core-module ABI".to_owned(),
+    };
+    let problems = inspection.problems();
+    if problems.is_empty() {
+        writeln!(out, "verdict: compatible with {contract}")
+    } else {
+        writeln!(out, "verdict: does not fit {contract}:")?;
+        for problem in problems {
+            writeln!(out, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+fn verdicts(out: &mut impl Write, title: &str, verdicts: &[ItemVerdict]) -> io::Result<()> {
+    writeln!(out, "{title} ({}):", verdicts.len())?;
+    for verdict in verdicts {
+        match &verdict.problem {
+            None => writeln!(out, "  ✓ {}", verdict.name)?,
+            Some(problem) => writeln!(out, "  ✗ {}: {problem}", verdict.name)?,
+        }
+    }
+    writeln!(out)
+}
+
+fn items(out: &mut impl Write, title: &str, items: &[CoreItem]) -> io::Result<()> {
+    writeln!(out, "{title} ({}):", items.len())?;
+    let width = items
+        .iter()
+        .map(|i| i.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for item in items {
+        writeln!(out, "  {:<width$}  {}", item.name, item.ty)?;
+    }
+    writeln!(out)
+}
+
+/// An inspection as JSON: `{"plugin", "kind", "compatible", "problems", ...}` plus `wit`,
+/// `imports` and `exports` (each `{"name", "problem"}`) for a component, or `imports` and
+/// `exports` (each `{"name", "type"}`) for a core module.
+pub fn inspection_json(plugin: &str, inspection: &Inspection) -> Value {
+    let verdicts = |verdicts: &[ItemVerdict]| -> Vec<Value> {
+        verdicts
+            .iter()
+            .map(|v| json!({"name": v.name, "problem": v.problem}))
+            .collect()
+    };
+    let items = |items: &[CoreItem]| -> Vec<Value> {
+        items
+            .iter()
+            .map(|i| json!({"name": i.name, "type": i.ty}))
+            .collect()
+    };
+    let mut value = match inspection {
+        Inspection::Component(report) => json!({
+            "kind": "component",
+            "world": WORLD,
+            "wit": report.wit,
+            "imports": verdicts(&report.imports),
+            "exports": verdicts(&report.exports),
+        }),
+        Inspection::CoreModule(report) => json!({
+            "kind": "core module",
+            "imports": items(&report.imports),
+            "exports": items(&report.exports),
+        }),
+    };
+    value["plugin"] = json!(plugin);
+    value["compatible"] = json!(inspection.is_compatible());
+    value["problems"] = json!(inspection.problems());
+    value
 }

@@ -1,0 +1,160 @@
+//! Inspecting a component: its WIT, and its imports and exports against the host.
+
+use wasmtime::component::{Component, Linker};
+use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding, WitPrinter};
+use wit_parser::{ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey};
+
+use super::types::{same_function, signature};
+use super::{ComponentReport, ItemVerdict};
+use crate::component::WORLD;
+use crate::state::ComponentState;
+
+/// The host's world, as the binary was built with it.
+const PLUGIN_WIT: &str = include_str!("../../../wit/plugin.wit");
+
+/// Inspects `component` (compiled from `bytes`) against the host's `linker` and world.
+/// `load` is what loading it would say; it decides when the items alone find nothing.
+pub(crate) fn inspect_component(
+    bytes: &[u8],
+    component: &Component,
+    linker: &Linker<ComponentState>,
+    load: Result<(), String>,
+) -> Result<ComponentReport, String> {
+    let DecodedWasm::Component(resolve, world) =
+        wit_component::decode(bytes).map_err(|e| because("cannot decode its WIT", e))?
+    else {
+        return Err("it is a WIT package, not a component".to_owned());
+    };
+    let mut printer = WitPrinter::default();
+    let package = resolve.worlds[world]
+        .package
+        .ok_or("its world belongs to no package")?;
+    printer
+        .print(&resolve, package, &[])
+        .map_err(|e| because("cannot print its WIT", e))?;
+
+    let linked = linker.instantiate_pre(component).is_ok();
+    let imports = resolve.worlds[world]
+        .imports
+        .iter()
+        .filter(|(_, item)| !matches!(item, WorldItem::Type { .. }))
+        .map(|(key, item)| ItemVerdict {
+            name: resolve.name_world_key(key),
+            problem: if linked {
+                None
+            } else {
+                import_problem(&resolve, key, item, component, linker)
+            },
+        })
+        .collect();
+    let mut report = ComponentReport {
+        wit: printer.output.to_string(),
+        imports,
+        exports: exports(&resolve, world)?,
+        other_problem: None,
+    };
+    if report
+        .imports
+        .iter()
+        .chain(&report.exports)
+        .all(|item| item.problem.is_none())
+    {
+        report.other_problem = load.err();
+    }
+    Ok(report)
+}
+
+/// Why the host cannot provide the import `key`, found by linking a probe component that
+/// imports only it (and what its types need) against the host's linker.
+fn import_problem(
+    resolve: &Resolve,
+    key: &WorldKey,
+    item: &WorldItem,
+    component: &Component,
+    linker: &Linker<ComponentState>,
+) -> Option<String> {
+    let WorldItem::Interface { id, .. } = item else {
+        return Some("the host provides interfaces, not functions at the root".to_owned());
+    };
+    let Some(name) = resolve.id_of(*id) else {
+        return Some(format!(
+            "`{}` is an interface of the component's own; the host provides only named \
+             interfaces",
+            resolve.name_world_key(key)
+        ));
+    };
+    probe(resolve, &name, component, linker).err()
+}
+
+/// Links a component that imports only `interface` against `linker`.
+fn probe(
+    resolve: &Resolve,
+    interface: &str,
+    component: &Component,
+    linker: &Linker<ComponentState>,
+) -> Result<(), String> {
+    let mut resolve = resolve.clone();
+    let wit = format!("package plugin-host:probe;\nworld probe {{\n  import {interface};\n}}\n");
+    let unexpected = |e| because("cannot check it", e);
+    let package = resolve.push_source("probe.wit", &wit).map_err(unexpected)?;
+    let world = resolve
+        .select_world(&[package], Some("probe"))
+        .map_err(unexpected)?;
+    let mut module = wit_component::dummy_module(&resolve, world, ManglingAndAbi::Standard32);
+    wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)
+        .map_err(unexpected)?;
+    let bytes = ComponentEncoder::default()
+        .module(&module)
+        .and_then(|mut encoder| encoder.encode())
+        .map_err(unexpected)?;
+    let probe = Component::from_binary(component.engine(), &bytes)
+        .map_err(|e| because("cannot check it", e))?;
+    linker
+        .instantiate_pre(&probe)
+        .map(drop)
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Each export the host's world requires, and what is wrong with the component's.
+fn exports(resolve: &Resolve, world: WorldId) -> Result<Vec<ItemVerdict>, String> {
+    let mut expected = Resolve::default();
+    let unexpected = |e| because("cannot read the host's world", e);
+    let package = expected
+        .push_source("plugin.wit", PLUGIN_WIT)
+        .map_err(unexpected)?;
+    let expected_world = expected
+        .select_world(&[package], Some(WORLD))
+        .map_err(unexpected)?;
+    let found = &resolve.worlds[world].exports;
+    Ok(expected.worlds[expected_world]
+        .exports
+        .iter()
+        .map(|(key, item)| {
+            let name = expected.name_world_key(key);
+            let problem = match item {
+                WorldItem::Function(wanted) => {
+                    let found = found.iter().find_map(|(key, item)| match (key, item) {
+                        (WorldKey::Name(n), WorldItem::Function(f)) if *n == name => Some(f),
+                        _ => None,
+                    });
+                    match found {
+                        None => Some(format!("missing: {}", signature(&expected, wanted))),
+                        Some(f) if same_function((&expected, wanted), (resolve, f)) => None,
+                        Some(f) => Some(format!(
+                            "mistyped: expected {}, found {}",
+                            signature(&expected, wanted),
+                            signature(resolve, f)
+                        )),
+                    }
+                }
+                _ => Some("the host checks exported functions only".to_owned()),
+            };
+            ItemVerdict { name, problem }
+        })
+        .collect())
+}
+
+/// `what: cause`, with the cause's own causes.
+fn because(what: &str, cause: impl std::fmt::Display) -> String {
+    format!("{what}: {cause:#}")
+}
