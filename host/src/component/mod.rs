@@ -5,8 +5,8 @@ mod host_impl;
 
 use std::sync::Arc;
 
-use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Engine, Store};
 
 use crate::grants::Policy;
 use crate::output::CapturedOutput;
@@ -27,6 +27,25 @@ pub(crate) fn add_to_linker(linker: &mut Linker<ComponentState>) -> wasmtime::Re
     bindings::Plugin::add_to_linker::<_, HasSelf<HostState>>(linker, |state| {
         &mut state.sandbox.host
     })
+}
+
+/// Creates a store for one component instance: WASI preview 2 granting only the policy's
+/// grants, output captured in `output`, the per-store limits in force.
+///
+/// # Errors
+/// If a granted directory cannot be opened.
+pub(crate) fn component_store(
+    engine: &Engine,
+    host: HostState,
+    output: &CapturedOutput,
+    policy: &Policy,
+) -> wasmtime::Result<Store<ComponentState>> {
+    let state = ComponentState {
+        wasi: output.wasi(&policy.grants)?.build(),
+        table: ResourceTable::new(),
+        sandbox: Sandbox::new(host, &policy.limits),
+    };
+    Ok(new_store(engine, state, &policy.limits))
 }
 
 /// A component plugin, compiled and pre-linked against the host's world: instantiating it only
@@ -106,16 +125,9 @@ impl ComponentPlugin {
         host: HostState,
         output: &CapturedOutput,
     ) -> Result<(Store<ComponentState>, bindings::Plugin), Error> {
-        let limits = &self.policy.limits;
-        let mut wasi = output
-            .wasi(&self.policy.grants)
+        let mut store = component_store(self.pre.engine(), host, output, &self.policy)
             .map_err(|source| Error::instantiate(&self.name, source, None))?;
-        let state = ComponentState {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
-            sandbox: Sandbox::new(host, limits),
-        };
-        let mut store = new_store(self.pre.engine(), state, limits);
+        let limits = &self.policy.limits;
         let bindings = run(&mut store, limits, |store| self.pre.instantiate(store))
             .map_err(|failed| failed.instantiate(&self.name))?;
         Ok((store, bindings))

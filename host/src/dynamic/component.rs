@@ -6,14 +6,13 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::wasm_wave::wasm::DisplayType;
-use wasmtime::component::{
-    Component, ComponentExportIndex, Instance, InstancePre, Linker, ResourceTable, Val,
-};
+use wasmtime::component::{Component, ComponentExportIndex, Instance, InstancePre, Linker, Val};
 
+use crate::component::component_store;
 use crate::grants::Policy;
 use crate::output::CapturedOutput;
-use crate::run::{new_store, run};
-use crate::state::{ComponentState, HostState, Sandbox};
+use crate::run::run;
+use crate::state::{ComponentState, HostState};
 use crate::{Error, SharedValue};
 
 /// A component of any world, pre-linked against the host's component linker (WASI preview 2
@@ -165,19 +164,10 @@ impl DynamicComponent {
     }
 
     fn store(&self, output: &CapturedOutput) -> Result<(Store<ComponentState>, Instance), Error> {
-        let limits = &self.policy.limits;
-        let mut wasi = output
-            .wasi(&self.policy.grants)
+        let host = HostState::new(self.name.clone(), self.shared.clone());
+        let mut store = component_store(self.pre.engine(), host, output, &self.policy)
             .map_err(|source| Error::instantiate(&self.name, source, None))?;
-        let state = ComponentState {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
-            sandbox: Sandbox::new(
-                HostState::new(self.name.clone(), self.shared.clone()),
-                limits,
-            ),
-        };
-        let mut store = new_store(self.pre.engine(), state, limits);
+        let limits = &self.policy.limits;
         let instance = run(&mut store, limits, |store| self.pre.instantiate(store))
             .map_err(|failed| failed.instantiate(&self.name))?;
         Ok((store, instance))
