@@ -14,11 +14,16 @@ struct Guest {
     constant: &'static str,
 }
 
-const GUESTS: [Guest; 6] = [
+const GUESTS: [Guest; 8] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
         constant: "COMPONENT_GUEST",
+    },
+    Guest {
+        package: "legacy-guest",
+        target: "wasm32-wasip2",
+        constant: "LEGACY_GUEST",
     },
     Guest {
         package: "hostile-guest",
@@ -29,6 +34,11 @@ const GUESTS: [Guest; 6] = [
         package: "greeter-guest",
         target: "wasm32-wasip2",
         constant: "GREETER_GUEST",
+    },
+    Guest {
+        package: "bot-plugin",
+        target: "wasm32-wasip2",
+        constant: "BOT_PLUGIN",
     },
     Guest {
         package: "core-plugin",
@@ -54,9 +64,12 @@ fn main() -> ExitCode {
     let target_dir = out_dir.join("guests");
     for dir in [
         "wit",
+        "sdk",
         "guest",
+        "legacy-guest",
         "hostile-guest",
         "greeter-guest",
+        "examples",
         "core-guests",
         "Cargo.lock",
     ] {

@@ -11,57 +11,44 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use example_host::{AbiInstance, ContractInstance, ContractPlugin, ExampleHost, Point};
 use plugin_benches::{Bare, BareCore, Point as BarePoint, Tuning};
-use plugin_host::component::{ComponentInstance, ComponentPlugin};
-use plugin_host::core_module::CoreInstance;
-use plugin_host::{Allocator, CompilationCache, HostConfig, Plugin, PluginHost, Point};
-use plugin_tests::{Behaviour, COMPONENT_GUEST, CORE_PLUGIN, HOSTILE_GUEST};
+use plugin_host::{Allocator, CompilationCache, HostConfig};
+use plugin_tests::{Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
 
-fn host(allocator: Allocator) -> PluginHost {
-    PluginHost::with_config(HostConfig {
+fn host(allocator: Allocator) -> ExampleHost {
+    ExampleHost::with_config(HostConfig {
         allocator,
         ..HostConfig::default()
     })
     .expect("the host sets up")
 }
 
-fn component(host: &PluginHost, path: &str) -> ComponentPlugin {
-    match host.load(path).expect("the guest loads") {
-        Plugin::Component(plugin) => plugin,
-        Plugin::CoreModule(_) => panic!("{path} is a component"),
-    }
+fn component(host: &ExampleHost, path: &str) -> ContractPlugin {
+    host.load_component(path).expect("the guest loads")
 }
 
-fn core_instance(host: &PluginHost) -> CoreInstance {
-    match host.load(CORE_PLUGIN).expect("the core guest loads") {
-        Plugin::CoreModule(plugin) => plugin.instantiate().expect("it instantiates"),
-        Plugin::Component(_) => panic!("a core module"),
-    }
+fn core_instance(host: &ExampleHost) -> AbiInstance {
+    let plugin = host
+        .load_core_module(CORE_PLUGIN)
+        .expect("the core guest loads");
+    plugin.instantiate().expect("it instantiates")
 }
 
-/// The native guest's `trigger`, against a host that is three plain fields.
-struct NativeHost(i32);
-
-impl guest::Host for NativeHost {
-    fn log(&mut self, value: i32) {
-        black_box(value);
-    }
-    fn get(&mut self) -> i32 {
-        self.0
-    }
-    fn set(&mut self, value: i32) {
-        self.0 = value;
-    }
+/// The guest's `trigger`, natively, against a host that is one plain field.
+fn native_trigger(value: &mut i32, input: i32) {
+    black_box(input.wrapping_mul(2));
+    *value = value.wrapping_add(input).wrapping_add(5);
 }
 
 /// Host -> guest: `just-add`, `point-add` and `trigger`, through our API, bare wasmtime, the
-/// core-module path and a native Rust call.
+/// core-module path and a native Rust call. Both component paths run the 0.1.0 plugin.
 fn calls(c: &mut Criterion) {
     let host = host(Allocator::Pooling);
-    let mut ours = component(&host, COMPONENT_GUEST).instantiate().unwrap();
-    let bare = Bare::new(COMPONENT_GUEST, &Tuning::Pooling.config()).unwrap();
+    let mut ours = component(&host, LEGACY_GUEST).instantiate().unwrap();
+    let bare = Bare::new(LEGACY_GUEST, &Tuning::Pooling.config()).unwrap();
     let (mut store, plugin) = bare.instantiate().unwrap();
-    let untuned = Bare::new(COMPONENT_GUEST, &Tuning::Default.config()).unwrap();
+    let untuned = Bare::new(LEGACY_GUEST, &Tuning::Default.config()).unwrap();
     let (mut untuned_store, untuned_plugin) = untuned.instantiate().unwrap();
     let mut core = core_instance(&host);
     let mut bare_core = BareCore::new(CORE_PLUGIN, &Tuning::Default.config()).unwrap();
@@ -91,7 +78,7 @@ fn calls(c: &mut Criterion) {
         b.iter(|| bare_core.just_add(black_box(15), black_box(27)).unwrap())
     });
     group.bench_function("native", |b| {
-        b.iter(|| guest::just_add(black_box(15), black_box(27)))
+        b.iter(|| black_box(15_u64).wrapping_add(black_box(27)))
     });
     group.finish();
 
@@ -112,8 +99,11 @@ fn calls(c: &mut Criterion) {
         b.iter(|| core.point_add(black_box(a), black_box(b_)).unwrap())
     });
     group.bench_function("native", |b| {
-        let native = |p: Point| guest::Point { x: p.x, y: p.y };
-        b.iter(|| guest::point_add(black_box(native(a)), black_box(native(b_))))
+        let add = |p: Point, q: Point| Point {
+            x: p.x.wrapping_add(q.x),
+            y: p.y.wrapping_add(q.y),
+        };
+        b.iter(|| add(black_box(a), black_box(b_)))
     });
     group.finish();
 
@@ -126,8 +116,8 @@ fn calls(c: &mut Criterion) {
         b.iter(|| core.trigger_host_calls(black_box(7)).unwrap())
     });
     group.bench_function("native", |b| {
-        let mut native = NativeHost(42);
-        b.iter(|| guest::trigger(&mut native, black_box(7)))
+        let mut value = 42;
+        b.iter(|| native_trigger(&mut value, black_box(7)))
     });
     group.finish();
     // `trigger` logs; keep the log from growing across the run (it is capped anyway).
@@ -159,7 +149,7 @@ fn instantiate(c: &mut Criterion) {
         (Allocator::Pooling, "pooling"),
     ] {
         let host = host(allocator);
-        let plugin = component(&host, COMPONENT_GUEST);
+        let plugin = component(&host, LEGACY_GUEST);
         group.bench_function(format!("ours/{name}"), |b| {
             b.iter(|| plugin.instantiate().unwrap())
         });
@@ -167,7 +157,7 @@ fn instantiate(c: &mut Criterion) {
             Allocator::Pooling => Tuning::Pooling,
             _ => Tuning::OnDemand,
         };
-        let bare = Bare::new(COMPONENT_GUEST, &tuning.config()).unwrap();
+        let bare = Bare::new(LEGACY_GUEST, &tuning.config()).unwrap();
         group.bench_function(format!("bare-wasmtime/{name}"), |b| {
             b.iter(|| bare.instantiate().unwrap())
         });
@@ -181,21 +171,21 @@ fn load(c: &mut Criterion) {
     std::fs::create_dir_all(&scratch).unwrap();
     let compile = host(Allocator::Pooling);
     let artifact = scratch.join("guest.cwasm");
-    std::fs::write(&artifact, compile.precompile(COMPONENT_GUEST).unwrap()).unwrap();
-    let cached = PluginHost::with_config(HostConfig {
+    std::fs::write(&artifact, compile.precompile(LEGACY_GUEST).unwrap()).unwrap();
+    let cached = ExampleHost::with_config(HostConfig {
         cache: CompilationCache::Directory(scratch.join("cache")),
         ..HostConfig::default()
     })
     .unwrap();
-    cached.load(COMPONENT_GUEST).unwrap();
+    cached.load(LEGACY_GUEST).unwrap();
 
     let mut group = c.benchmark_group("load");
     group.sample_size(20);
     group.bench_function("compile", |b| {
-        b.iter(|| compile.load(COMPONENT_GUEST).unwrap())
+        b.iter(|| compile.load(LEGACY_GUEST).unwrap())
     });
     group.bench_function("cache-hit", |b| {
-        b.iter(|| cached.load(COMPONENT_GUEST).unwrap())
+        b.iter(|| cached.load(LEGACY_GUEST).unwrap())
     });
     group.bench_function("precompiled", |b| {
         b.iter(|| compile.load_precompiled(&artifact).unwrap())
@@ -207,10 +197,10 @@ fn load(c: &mut Criterion) {
 /// Calls per second with one store per thread, on 1 and 2 threads.
 fn throughput(c: &mut Criterion) {
     let host = host(Allocator::Pooling);
-    let plugin = component(&host, COMPONENT_GUEST);
+    let plugin = component(&host, LEGACY_GUEST);
     let mut group = c.benchmark_group("throughput/just-add");
     for threads in [1, 2] {
-        let mut instances: Vec<ComponentInstance> = (0..threads)
+        let mut instances: Vec<ContractInstance> = (0..threads)
             .map(|_| plugin.instantiate().unwrap())
             .collect();
         group.throughput(Throughput::Elements(threads as u64));

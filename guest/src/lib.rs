@@ -1,22 +1,13 @@
-//! A plugin for the host's `example:plugin/plugin` world (`wit/plugin.wit`).
+//! A plugin for the host's contract, version `example:plugin@0.1.1` (`wit/0.1.1`), written
+//! with the plugin SDK.
 //!
-//! Build it as a component with `cargo build --release --target wasm32-wasip2 -p guest`; the
-//! result is `target/wasm32-wasip2/release/guest.wasm`.
+//! Build it as a component with `cargo build --release --target wasm32-wasip2 -p guest`.
 //!
-//! The plugin's logic lives in plain functions ([`just_add`], [`point_add`], [`trigger`]) that
-//! native unit tests call; the `Guest` impl at the bottom only connects them to the world.
+//! The plugin's logic lives in plain functions that native unit tests call, against a
+//! stand-in for the host ([`Host`]); the `Guest` impl at the bottom only connects them to the
+//! world.
 
-/// Rust bindings for the world, generated from the WIT; its items are documented there.
-#[allow(missing_docs, reason = "generated code; the WIT documents it")]
-mod bindings {
-    wit_bindgen::generate!({
-        world: "plugin",
-        path: "../wit",
-    });
-}
-
-use bindings::example::plugin::host;
-pub use bindings::example::plugin::types::Point;
+use plugin_sdk::v0_1_1::{Guest, Level, PluginInfo, Point, SumError, export, host};
 
 /// Returns `a + b`, wrapping on overflow, as the world's `just-add` specifies.
 pub fn just_add(a: u64, b: u64) -> u64 {
@@ -31,7 +22,7 @@ pub fn point_add(a: Point, b: Point) -> Point {
     }
 }
 
-/// The host functions `trigger` uses, so that tests can stand in for the real host.
+/// The host functions the plugin uses, so that tests can stand in for the real host.
 pub trait Host {
     /// The world's `host.log`.
     fn log(&mut self, value: i32);
@@ -39,6 +30,8 @@ pub trait Host {
     fn get(&mut self) -> i32;
     /// The world's `host.set`.
     fn set(&mut self, value: i32);
+    /// The world's `host.log-message`.
+    fn log_message(&mut self, level: Level, message: &str);
 }
 
 /// Calls `log(input * 2)`, then `v = get()`, then `set(v + input + 5)`, all wrapping as `i32`.
@@ -46,6 +39,44 @@ pub fn trigger(host: &mut impl Host, input: i32) {
     host.log(input.wrapping_mul(2));
     let value = host.get();
     host.set(value.wrapping_add(input).wrapping_add(5));
+}
+
+/// The calls this plugin offers, in the world's order.
+pub const CALLS: [&str; 5] = ["just-add", "point-add", "trigger", "describe", "sum-points"];
+
+/// The plugin's name, its own version, and [`CALLS`].
+pub fn describe() -> PluginInfo {
+    PluginInfo {
+        name: env!("CARGO_PKG_NAME").to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        calls: CALLS.map(str::to_owned).to_vec(),
+    }
+}
+
+/// The field-wise sum of `points` without wrapping: [`SumError::Empty`] for no points,
+/// [`SumError::Overflow`] with the index of the point whose addition overflowed, each error
+/// reported to the host at [`Level::Warn`] first.
+pub fn sum_points(host: &mut impl Host, points: &[Point]) -> Result<Point, SumError> {
+    let sum = match points.split_first() {
+        None => Err(SumError::Empty),
+        Some((first, rest)) => rest.iter().zip(1u32..).try_fold(*first, |sum, (p, index)| {
+            match (sum.x.checked_add(p.x), sum.y.checked_add(p.y)) {
+                (Some(x), Some(y)) => Ok(Point { x, y }),
+                _ => Err(SumError::Overflow(index)),
+            }
+        }),
+    };
+    match &sum {
+        Err(SumError::Empty) => host.log_message(Level::Warn, "sum-points: the list is empty"),
+        Err(SumError::Overflow(index)) => {
+            host.log_message(
+                Level::Warn,
+                &format!("sum-points: adding point {index} overflows"),
+            );
+        }
+        Ok(_) => {}
+    }
+    sum
 }
 
 /// The host on the other side of the component's imports.
@@ -61,12 +92,15 @@ impl Host for ImportedHost {
     fn set(&mut self, value: i32) {
         host::set(value);
     }
+    fn log_message(&mut self, level: Level, message: &str) {
+        host::log_message(level, message);
+    }
 }
 
 /// The component's exports.
 struct Component;
 
-impl bindings::Guest for Component {
+impl Guest for Component {
     fn just_add(a: u64, b: u64) -> u64 {
         just_add(a, b)
     }
@@ -80,9 +114,17 @@ impl bindings::Guest for Component {
         println!("guest: trigger({input}) calls log, get and set on the host");
         trigger(&mut ImportedHost, input);
     }
+
+    fn describe() -> PluginInfo {
+        describe()
+    }
+
+    fn sum_points(points: Vec<Point>) -> Result<Point, SumError> {
+        sum_points(&mut ImportedHost, &points)
+    }
 }
 
-bindings::export!(Component with_types_in bindings);
+export!(Component);
 
 #[cfg(test)]
 mod tests {
@@ -114,6 +156,15 @@ mod tests {
         calls: Vec<String>,
     }
 
+    impl FakeHost {
+        fn new(value: i32) -> Self {
+            Self {
+                value,
+                calls: Vec::new(),
+            }
+        }
+    }
+
     impl Host for FakeHost {
         fn log(&mut self, value: i32) {
             self.calls.push(format!("log({value})"));
@@ -126,14 +177,15 @@ mod tests {
             self.calls.push(format!("set({value})"));
             self.value = value;
         }
+        fn log_message(&mut self, level: Level, message: &str) {
+            self.calls
+                .push(format!("log-message({level:?}, {message:?})"));
+        }
     }
 
     #[test]
     fn trigger_logs_double_then_adds_input_and_five() {
-        let mut host = FakeHost {
-            value: 42,
-            calls: Vec::new(),
-        };
+        let mut host = FakeHost::new(42);
         trigger(&mut host, 7);
         assert_eq!(host.calls, ["log(14)", "get()", "set(54)"]);
         assert_eq!(host.value, 54);
@@ -141,12 +193,47 @@ mod tests {
 
     #[test]
     fn trigger_wraps_at_the_edges() {
-        let mut host = FakeHost {
-            value: i32::MAX,
-            calls: Vec::new(),
-        };
+        let mut host = FakeHost::new(i32::MAX);
         trigger(&mut host, i32::MAX);
         // log(i32::MAX * 2) wraps to -2; MAX + MAX + 5 wraps to 3.
         assert_eq!(host.calls, ["log(-2)", "get()", "set(3)"]);
+    }
+
+    #[test]
+    fn describe_lists_every_call() {
+        let info = describe();
+        assert_eq!(info.name, "guest");
+        assert_eq!(info.calls, CALLS);
+    }
+
+    #[test]
+    fn sum_points_adds_without_wrapping_and_reports_each_error() {
+        let mut host = FakeHost::new(0);
+        let points = [
+            Point { x: 1, y: 2 },
+            Point { x: 3, y: 4 },
+            Point { x: -5, y: 0 },
+        ];
+        let sum = sum_points(&mut host, &points).unwrap();
+        assert_eq!((sum.x, sum.y), (-1, 6));
+        assert!(host.calls.is_empty(), "success reports nothing");
+
+        assert!(matches!(sum_points(&mut host, &[]), Err(SumError::Empty)));
+        let overflow = [
+            Point { x: i32::MAX, y: 0 },
+            Point { x: 0, y: 0 },
+            Point { x: 1, y: 0 },
+        ];
+        assert!(matches!(
+            sum_points(&mut host, &overflow),
+            Err(SumError::Overflow(2))
+        ));
+        assert_eq!(
+            host.calls,
+            [
+                r#"log-message(Level::Warn, "sum-points: the list is empty")"#,
+                r#"log-message(Level::Warn, "sum-points: adding point 2 overflows")"#,
+            ]
+        );
     }
 }

@@ -97,19 +97,84 @@ pub enum Error {
         source: WasmtimeError,
     },
 
-    /// A core module does not fit the raw ABI: each problem names a missing or mistyped import
-    /// or export.
-    #[error("plugin {plugin} does not fit the core-module ABI: {}", problems.join("; "))]
+    /// A core module does not fit the application's ABI: each problem names a missing or
+    /// mistyped import or export.
+    #[error("plugin {plugin} does not fit {abi}: {}", problems.join("; "))]
     AbiMismatch {
         /// The plugin's name.
         plugin: String,
+        /// The ABI, as [`CoreBindings::ABI`](crate::core_module::CoreBindings::ABI) names it.
+        abi: &'static str,
         /// One line per missing or mistyped item.
         problems: Vec<String>,
     },
 
-    /// A plugin loaded for dynamic calls imports something the host does not provide (the
-    /// host provides WASI preview 2 and the world's `host` interface to components, WASI
-    /// preview 1 and the `env` functions to core modules). The cause names the import.
+    /// A component targets a version of the contract the host does not serve (see
+    /// [`Contract::target`](crate::contract::Contract::target)).
+    #[error(
+        "plugin {plugin} targets {package}@{version}, which this host does not serve; it serves {}",
+        served.join(", ")
+    )]
+    UnservedVersion {
+        /// The plugin's name.
+        plugin: String,
+        /// The contract's package, `namespace:name`.
+        package: String,
+        /// The version the component's interfaces carry.
+        version: String,
+        /// The versions the host serves, oldest first.
+        served: Vec<String>,
+    },
+
+    /// A component imports (or exports) interfaces of more than one version of the contract; a
+    /// plugin targets one.
+    #[error(
+        "plugin {plugin} mixes versions {} of {package}, but a plugin targets one; this host \
+         serves {}",
+        versions.join(" and "),
+        served.join(", ")
+    )]
+    MixedVersions {
+        /// The plugin's name.
+        plugin: String,
+        /// The contract's package, `namespace:name`.
+        package: String,
+        /// The versions its interfaces carry.
+        versions: Vec<String>,
+        /// The versions the host serves, oldest first.
+        served: Vec<String>,
+    },
+
+    /// A call the plugin's version of the contract does not have. Nothing was called.
+    #[error(
+        "plugin {plugin} targets {package}@{version}, which has no `{export}`{}",
+        since.as_ref().map(|since| format!(": it was added in {since}")).unwrap_or_default()
+    )]
+    NotInVersion {
+        /// The plugin's name.
+        plugin: String,
+        /// The call that was asked for.
+        export: String,
+        /// The contract's package, `namespace:name`.
+        package: String,
+        /// The version the plugin targets.
+        version: String,
+        /// The version that added the call, if any served version has it.
+        since: Option<String>,
+    },
+
+    /// The application's contract is not valid WIT, or not what it says it is.
+    #[error("the contract {package} is not valid: {reason}")]
+    Contract {
+        /// The package and version, `namespace:name@version`.
+        package: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A plugin loaded for dynamic calls (or linked to another) imports something the host does
+    /// not provide (WASI and the application's imports), or that the module linked before it
+    /// exports with another type. The cause names the import.
     #[error("plugin {plugin} imports what the host does not provide")]
     Unlinkable {
         /// The plugin's name.
@@ -166,8 +231,8 @@ pub enum Error {
     /// A call into the plugin failed: it timed out, ran out of fuel, overflowed its stack, ran
     /// into a resource limit, trapped, or a host function failed. `failure` says which.
     ///
-    /// Nothing the guest did through `set` during the failed call is committed, and the next
-    /// call runs on a fresh instance.
+    /// The application's state is rolled back to before the call, and the next call runs on a
+    /// fresh instance.
     #[error("plugin {plugin} failed in `{export}`: {failure}")]
     Call {
         /// The plugin's name.
@@ -200,6 +265,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::Setup`] for wasmtime's `source`: for an application's own set-up, such as
+    /// adding its imports to the host's linkers.
+    pub fn setup(source: wasmtime::Error) -> Self {
+        Self::Setup {
+            source: source.into(),
+        }
+    }
+
+    /// [`Error::Call`] for a failure the application finds in host-side code around a call,
+    /// such as a value the guest returned that the host cannot use: `source` says what. Its
+    /// [`Failure`] is [`Failure::Host`] unless `source` is a trap.
+    pub fn call_error(plugin: &str, export: &str, source: wasmtime::Error) -> Self {
+        Self::call(plugin, export, source, None)
+    }
+
     /// The message and every cause after it, `: `-separated, as one line:
     /// `plugin g.wasm failed in `trigger`: it trapped: unreachable: wasm backtrace: …`.
     pub fn with_causes(&self) -> String {

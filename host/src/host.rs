@@ -4,67 +4,124 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use wasmtime::component::Component;
+use wasmtime::component::{Component, Linker as ComponentLinker};
 use wasmtime::{Engine, Linker, Module};
 
-use crate::component::{self, ComponentPlugin};
-use crate::core_module::{self, CorePlugin, LinkedModules};
+use crate::component::{self, Bindings, ComponentPlugin, ComponentState};
+use crate::contract::Contract;
+use crate::core_module::{self, CoreBindings, CorePlugin, CoreState};
 use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
 use crate::engine::new_engine;
 use crate::grants::Policy;
 use crate::inspect::{self, Inspection};
-use crate::precompiled::{self, Loaded};
-use crate::state::{ComponentState, CoreState};
-use crate::{Allocator, Error, HostConfig, Limits, PluginKind, SharedValue};
+use crate::precompiled::{self, Artifact};
+use crate::{Allocator, Error, HostConfig, Limits, PluginKind, Transactional};
 
-/// A loaded plugin of either kind.
-#[derive(Debug)]
-pub enum Plugin {
-    /// A component fitting the `example:plugin/plugin` world.
-    Component(ComponentPlugin),
-    /// A core module fitting the raw ABI of [`crate::core_module::abi`].
-    CoreModule(CorePlugin),
+/// A plugin compiled by a host's engine, not yet checked against a world or an ABI: what
+/// [`PluginHost::load`] gives, for [`PluginHost::component`], [`PluginHost::core_module`] or
+/// [`PluginHost::dynamic`] to check and link.
+#[derive(Clone)]
+pub struct Loaded {
+    name: Arc<str>,
+    code: Code,
 }
 
-impl Plugin {
-    /// The name the plugin was loaded under.
+#[derive(Clone)]
+enum Code {
+    Component(Component),
+    CoreModule(Module),
+}
+
+impl Loaded {
+    /// The plugin's name: its path as given, or the name given with its bytes.
     pub fn name(&self) -> &str {
-        match self {
-            Self::Component(plugin) => plugin.name(),
-            Self::CoreModule(plugin) => plugin.name(),
+        &self.name
+    }
+
+    /// Whether it is a component or a core module.
+    pub fn kind(&self) -> PluginKind {
+        match self.code {
+            Code::Component(_) => PluginKind::Component,
+            Code::CoreModule(_) => PluginKind::CoreModule,
         }
     }
 
-    /// Which kind of plugin this is.
-    pub fn kind(&self) -> PluginKind {
-        match self {
-            Self::Component(_) => PluginKind::Component,
-            Self::CoreModule(_) => PluginKind::CoreModule,
+    /// The compiled component, if it is one.
+    pub fn component(&self) -> Option<&Component> {
+        match &self.code {
+            Code::Component(component) => Some(component),
+            Code::CoreModule(_) => None,
+        }
+    }
+
+    /// The compiled core module, if it is one.
+    pub fn module(&self) -> Option<&Module> {
+        match &self.code {
+            Code::CoreModule(module) => Some(module),
+            Code::Component(_) => None,
+        }
+    }
+
+    /// The compiled component.
+    ///
+    /// # Errors
+    /// [`Error::WrongKind`] if it is a core module.
+    pub fn as_component(&self) -> Result<&Component, Error> {
+        self.component()
+            .ok_or_else(|| self.wrong_kind(PluginKind::Component))
+    }
+
+    /// The compiled core module.
+    ///
+    /// # Errors
+    /// [`Error::WrongKind`] if it is a component.
+    pub fn as_module(&self) -> Result<&Module, Error> {
+        self.module()
+            .ok_or_else(|| self.wrong_kind(PluginKind::CoreModule))
+    }
+
+    fn wrong_kind(&self, expected: PluginKind) -> Error {
+        Error::WrongKind {
+            plugin: self.name.to_string(),
+            expected,
+            found: self.kind(),
         }
     }
 }
 
-/// Loads plugins and owns what they share: one wasmtime `Engine`, one linker for components
-/// (WASI preview 2 and the world's `host` interface), one for core modules (WASI preview 1 and
-/// the `env` functions), and the [`SharedValue`].
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded")
+            .field("name", &self.name)
+            .field("kind", &self.kind())
+            .finish()
+    }
+}
+
+/// Loads plugins and owns what they share: one wasmtime `Engine` (with the epoch ticker that
+/// enforces deadlines), one linker for components (WASI preview 2 plus the application's
+/// imports), one for core modules (WASI preview 1 plus the application's functions), and the
+/// [`Limits`] and [`Grants`](crate::Grants) every store runs under.
+///
+/// `T` is the application's per-instance state ([`Transactional`]: `()` if it has none). Add
+/// the application's imports to [`PluginHost::component_linker_mut`] and
+/// [`PluginHost::core_linker_mut`] before loading plugins.
 ///
 /// `Send + Sync`: load plugins from any thread, instantiate them on any thread.
-pub struct PluginHost {
+pub struct PluginHost<T: 'static> {
     engine: Engine,
-    component_linker: wasmtime::component::Linker<ComponentState>,
-    core_linker: Linker<CoreState>,
-    shared: SharedValue,
+    component_linker: ComponentLinker<ComponentState<T>>,
+    core_linker: Linker<CoreState<T>>,
     policy: Arc<Policy>,
     allocator: Allocator,
 }
 
-impl PluginHost {
-    /// Creates a host with the default [`Limits`], whose shared value starts at
-    /// [`SharedValue::INITIAL`] (42).
+impl<T: Transactional + Send + 'static> PluginHost<T> {
+    /// Creates a host with [`HostConfig::default`]: default limits, the pooling allocator, no
+    /// compilation cache, no grants.
     ///
     /// # Errors
-    /// [`Error::Setup`] if wasmtime cannot create the engine or link the host functions (for
-    /// example on a platform it does not support).
+    /// As [`PluginHost::with_config`].
     pub fn new() -> Result<Self, Error> {
         Self::with_config(HostConfig::default())
     }
@@ -80,7 +137,7 @@ impl PluginHost {
         })
     }
 
-    /// Creates a host from `config`: its limits, allocator and compilation cache.
+    /// Creates a host from `config`: its limits, allocator, compilation cache and grants.
     ///
     /// Starts a thread that advances the engine's epoch every [`Limits::EPOCH_TICK`] (this is
     /// how deadlines are noticed); it ends when the host and every plugin made from it are
@@ -88,27 +145,35 @@ impl PluginHost {
     ///
     /// # Errors
     /// [`Error::Setup`] if wasmtime cannot create the engine (for example with
-    /// `max_wasm_stack` 0, or a cache directory it cannot create) or link the host functions.
+    /// `max_wasm_stack` 0, or a cache directory it cannot create) or link WASI.
     pub fn with_config(config: HostConfig) -> Result<Self, Error> {
-        let setup = |source: wasmtime::Error| Error::Setup {
-            source: source.into(),
-        };
-        let (engine, allocator) = new_engine(&config).map_err(setup)?;
-        let mut component_linker = wasmtime::component::Linker::new(&engine);
-        component::add_to_linker(&mut component_linker).map_err(setup)?;
+        let (engine, allocator) = new_engine(&config).map_err(Error::setup)?;
+        let mut component_linker = ComponentLinker::new(&engine);
+        component::add_wasi(&mut component_linker).map_err(Error::setup)?;
         let mut core_linker = Linker::new(&engine);
-        core_module::add_to_linker(&mut core_linker).map_err(setup)?;
+        core_module::add_wasi(&mut core_linker).map_err(Error::setup)?;
         Ok(Self {
             engine,
             component_linker,
             core_linker,
-            shared: SharedValue::default(),
             policy: Arc::new(Policy {
                 limits: config.limits,
                 grants: config.grants,
             }),
             allocator,
         })
+    }
+
+    /// The component linker, to add the application's imports (`bindgen!`'s `add_to_linker`,
+    /// with [`ComponentState::data_mut`] as the getter). WASI preview 2 is already in it.
+    pub fn component_linker_mut(&mut self) -> &mut ComponentLinker<ComponentState<T>> {
+        &mut self.component_linker
+    }
+
+    /// The core-module linker, to add the application's host functions (`func_wrap`). WASI
+    /// preview 1 is already in it.
+    pub fn core_linker_mut(&mut self) -> &mut Linker<CoreState<T>> {
+        &mut self.core_linker
     }
 
     /// The allocator the engine uses: [`Allocator::Pooling`] unless it was asked for
@@ -127,19 +192,13 @@ impl PluginHost {
         &self.engine
     }
 
-    /// The value plugins read with `get` and write with `set`; the application may read and
-    /// write it too, from any thread.
-    pub fn shared_value(&self) -> &SharedValue {
-        &self.shared
-    }
-
-    /// Reads the file at `path`, tells a component from a core module by its header, compiles
-    /// it and checks it against the world (component) or the raw ABI (core module).
+    /// Reads the file at `path`, tells a component from a core module by its header, and
+    /// compiles it (or takes it from the compilation cache).
     ///
     /// # Errors
-    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], [`Error::Compile`],
-    /// [`Error::WorldMismatch`] or [`Error::AbiMismatch`]; each names the plugin by `path`.
-    pub fn load(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
+    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`] or [`Error::Compile`];
+    /// each names the plugin by `path`.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
         let (name, bytes) = read(path.as_ref())?;
         self.load_bytes(&name, &bytes)
     }
@@ -149,209 +208,160 @@ impl PluginHost {
     ///
     /// # Errors
     /// As [`PluginHost::load`], but never [`Error::Read`].
-    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Plugin, Error> {
-        match detect(name, bytes)? {
-            PluginKind::Component => self.component(name, bytes).map(Plugin::Component),
-            PluginKind::CoreModule => self.core_plugin(name, bytes).map(Plugin::CoreModule),
-        }
-    }
-
-    /// Loads the component at `path`.
-    ///
-    /// # Errors
-    /// As [`PluginHost::load`], plus [`Error::WrongKind`] if the file is a core module.
-    pub fn load_component(&self, path: impl AsRef<Path>) -> Result<ComponentPlugin, Error> {
-        let (name, bytes) = read_kind(path.as_ref(), PluginKind::Component)?;
-        self.component(&name, &bytes)
-    }
-
-    /// Loads the core module at `path`.
-    ///
-    /// # Errors
-    /// As [`PluginHost::load`], plus [`Error::WrongKind`] if the file is a component.
-    pub fn load_core_module(&self, path: impl AsRef<Path>) -> Result<CorePlugin, Error> {
-        let (name, bytes) = read_kind(path.as_ref(), PluginKind::CoreModule)?;
-        self.core_plugin(&name, &bytes)
-    }
-
-    /// Compiles the plugin at `path` into a precompiled artifact (see [`precompiled`]) that
-    /// [`PluginHost::load_precompiled`] loads without compiling, on a host with a compatible
-    /// engine. The plugin is checked against the world or the ABI first.
-    ///
-    /// # Errors
-    /// As [`PluginHost::load`].
-    pub fn precompile(&self, path: impl AsRef<Path>) -> Result<Vec<u8>, Error> {
-        let (name, bytes) = read(path.as_ref())?;
-        let payload = match detect(&name, &bytes)? {
-            PluginKind::Component => {
-                let component = self.compile_component(&name, &bytes)?;
-                self.component_plugin(&name, &component)?;
-                component.serialize()
-            }
-            PluginKind::CoreModule => {
-                let module = self.compile_core_module(&name, &bytes)?;
-                self.core_plugin_from(&name, &module)?;
-                module.serialize()
-            }
+    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Loaded, Error> {
+        let compile_error = |source| compile_error(name, source);
+        let code = match detect(name, bytes)? {
+            PluginKind::Component => Component::from_binary(&self.engine, bytes)
+                .map(Code::Component)
+                .map_err(compile_error)?,
+            PluginKind::CoreModule => Module::from_binary(&self.engine, bytes)
+                .map(Code::CoreModule)
+                .map_err(compile_error)?,
         };
-        let payload = payload.map_err(|source| compile_error(&name, source))?;
-        Ok(precompiled::wrap(&self.engine, &payload))
+        Ok(Loaded {
+            name: name.into(),
+            code,
+        })
     }
 
     /// Loads a precompiled artifact made by [`PluginHost::precompile`], checking that a
-    /// compatible engine made it before deserializing, then checks it against the world or the
-    /// ABI like [`PluginHost::load`].
+    /// compatible engine made it before deserializing.
     ///
     /// An artifact is machine code: load only artifacts you made or trust as you would an
     /// executable. The checks reject stale and foreign files, not forged ones.
     ///
     /// # Errors
     /// [`Error::Read`]; [`Error::NotPrecompiled`] if the file has no artifact header, was made
-    /// by an incompatible engine, or cannot be deserialized; [`Error::WorldMismatch`] or
-    /// [`Error::AbiMismatch`].
-    pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
+    /// by an incompatible engine, or cannot be deserialized.
+    pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
         let (name, artifact) = read(path.as_ref())?;
-        let loaded = precompiled::deserialize(&self.engine, &artifact).map_err(|reason| {
-            Error::NotPrecompiled {
-                plugin: name.clone(),
-                reason,
+        let code = match precompiled::deserialize(&self.engine, &artifact) {
+            Ok(Artifact::Component(component)) => Code::Component(component),
+            Ok(Artifact::Module(module)) => Code::CoreModule(module),
+            Err(reason) => {
+                return Err(Error::NotPrecompiled {
+                    plugin: name,
+                    reason,
+                });
             }
-        })?;
-        match loaded {
-            Loaded::Component(component) => self
-                .component_plugin(&name, &component)
-                .map(Plugin::Component),
-            Loaded::Module(module) => self
-                .core_plugin_from(&name, &module)
-                .map(Plugin::CoreModule),
-        }
+        };
+        Ok(Loaded {
+            name: name.into(),
+            code,
+        })
     }
 
-    /// Loads the plugin at `path` for calls by export name ([`crate::dynamic`]): a component of
-    /// any world or a core module of any ABI, as long as the host provides its imports. Nothing
-    /// is checked against the world or the ABI.
+    /// A precompiled artifact (see [`precompiled`]) of `loaded` that
+    /// [`PluginHost::load_precompiled`] loads without compiling, on a host with a compatible
+    /// engine. Check the plugin against its world or ABI first: the artifact is not checked.
     ///
     /// # Errors
-    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], [`Error::Compile`], or
+    /// [`Error::Compile`] if wasmtime cannot serialize it.
+    pub fn precompile(&self, loaded: &Loaded) -> Result<Vec<u8>, Error> {
+        let payload = match &loaded.code {
+            Code::Component(component) => component.serialize(),
+            Code::CoreModule(module) => module.serialize(),
+        };
+        let payload = payload.map_err(|source| compile_error(&loaded.name, source))?;
+        Ok(precompiled::wrap(&self.engine, &payload))
+    }
+
+    /// Checks the component `loaded` against the world `B` and pre-links it.
+    ///
+    /// # Errors
+    /// [`Error::WrongKind`] for a core module; [`Error::WorldMismatch`] naming what the
+    /// component lacks or mistypes, or the import the host does not provide.
+    pub fn component<B: Bindings<Data = T>>(
+        &self,
+        loaded: &Loaded,
+    ) -> Result<ComponentPlugin<B>, Error> {
+        let component = loaded.as_component()?;
+        let (name, policy) = (loaded.name.clone(), self.policy.clone());
+        ComponentPlugin::new(name, component, &self.component_linker, policy)
+    }
+
+    /// Checks the core module `loaded` against the ABI `B` and pre-links it.
+    ///
+    /// # Errors
+    /// [`Error::WrongKind`] for a component; [`Error::AbiMismatch`] listing every missing or
+    /// mistyped export and the first import the host does not provide.
+    pub fn core_module<B: CoreBindings<Data = T>>(
+        &self,
+        loaded: &Loaded,
+    ) -> Result<CorePlugin<B>, Error> {
+        let module = loaded.as_module()?;
+        let (name, policy) = (loaded.name.clone(), self.policy.clone());
+        CorePlugin::new(name, module, &self.core_linker, policy)
+    }
+
+    /// Pre-links `loaded` for calls by export name ([`crate::dynamic`]): a component of any
+    /// world or a core module of any ABI, as long as the host provides its imports. Nothing is
+    /// checked against a world or an ABI.
+    ///
+    /// # Errors
     /// [`Error::Unlinkable`] naming an import the host does not provide.
-    pub fn load_dynamic(&self, path: impl AsRef<Path>) -> Result<DynamicPlugin, Error> {
-        let (name, bytes) = read(path.as_ref())?;
-        let shared = self.shared.clone();
-        let policy = self.policy.clone();
-        match detect(&name, &bytes)? {
-            PluginKind::Component => {
-                let component = self.compile_component(&name, &bytes)?;
+    pub fn dynamic(&self, loaded: &Loaded) -> Result<DynamicPlugin<T>, Error> {
+        let (name, policy) = (loaded.name.clone(), self.policy.clone());
+        match &loaded.code {
+            Code::Component(component) => {
                 let linker = &self.component_linker;
-                DynamicComponent::new(name.into(), &component, linker, shared, policy)
-                    .map(DynamicPlugin::Component)
+                DynamicComponent::new(name, component, linker, policy).map(DynamicPlugin::Component)
             }
-            PluginKind::CoreModule => {
-                let module = self.compile_core_module(&name, &bytes)?;
-                DynamicCoreModule::new(name.into(), &module, &self.core_linker, shared, policy)
+            Code::CoreModule(module) => {
+                DynamicCoreModule::new(name, module, &self.core_linker, policy)
                     .map(DynamicPlugin::CoreModule)
             }
         }
     }
 
-    /// Inspects the plugin at `path` ([`crate::inspect`]): a component's WIT and its imports and
-    /// exports against the host's linker and world; a core module's imports and exports and
-    /// what keeps it from the raw ABI. A plugin that does not fit is a report, not an error.
+    /// Links core modules in order into one plugin: each instance gets, for every import the
+    /// next module makes that it exports (under whatever module name the import uses), its own
+    /// export; the rest come from the host's linker. Calls go to the last module's exports, by
+    /// name ([`crate::dynamic`]). The seed links `calc` (exporting `add`) to `toolbox`
+    /// (importing `env.add`).
+    ///
+    /// Every module of the chain lives in the same store, under the same limits.
+    ///
+    /// # Errors
+    /// [`Error::WrongKind`] if one is a component; [`Error::Unlinkable`] naming the module
+    /// and the import that nothing provides, or that the previous module exports with another
+    /// type.
+    pub fn link_core_modules(&self, modules: &[Loaded]) -> Result<DynamicCoreModule<T>, Error> {
+        let chain = modules
+            .iter()
+            .map(|loaded| Ok((loaded.name.clone(), loaded.as_module()?.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        DynamicCoreModule::linked(chain, &self.core_linker, self.policy.clone())
+    }
+
+    /// Inspects the plugin at `path` ([`crate::inspect`]): a component's WIT, each of its
+    /// imports against the host's linker and, given a `contract`, the version it targets and
+    /// its exports against that version's world; a core module's imports (against the host's
+    /// linker) and exports. A plugin that does not fit is a report, not an error. Returns the
+    /// loaded plugin beside the report, for the application to add its own verdict
+    /// ([`Inspection::add_problems`]).
     ///
     /// # Errors
     /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], or [`Error::Compile`] if
     /// wasmtime (or, for a component's WIT, `wit-component`) cannot read it.
-    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<Inspection, Error> {
+    pub fn inspect(
+        &self,
+        path: impl AsRef<Path>,
+        contract: Option<&Contract>,
+    ) -> Result<(Inspection, Loaded), Error> {
         let (name, bytes) = read(path.as_ref())?;
-        match detect(&name, &bytes)? {
-            PluginKind::Component => {
-                let component = self.compile_component(&name, &bytes)?;
-                let load = self
-                    .component_plugin(&name, &component)
-                    .map(drop)
-                    .map_err(|error| error.with_causes());
-                inspect::inspect_component(&bytes, &component, &self.component_linker, load)
+        let loaded = self.load_bytes(&name, &bytes)?;
+        let inspection = match &loaded.code {
+            Code::Component(component) => {
+                inspect::inspect_component(&bytes, component, &self.component_linker, contract)
                     .map(Inspection::Component)
-                    .map_err(|reason| compile_error(&name, wasmtime::Error::msg(reason)))
+                    .map_err(|reason| compile_error(&name, wasmtime::Error::msg(reason)))?
             }
-            PluginKind::CoreModule => {
-                let module = self.compile_core_module(&name, &bytes)?;
-                let report = inspect::inspect_core_module(&module, &self.core_linker);
-                Ok(Inspection::CoreModule(report))
+            Code::CoreModule(module) => {
+                Inspection::CoreModule(inspect::inspect_core_module(module, &self.core_linker))
             }
-        }
-    }
-
-    /// Links two core modules: instantiates `provider`, defines its exports under the module
-    /// name `module_name` (the seed uses `env`), and instantiates `consumer` against them.
-    ///
-    /// # Errors
-    /// [`Error::Read`], [`Error::NotWasm`], [`Error::WrongKind`] or [`Error::Compile`] for either
-    /// file; [`Error::Instantiate`] if an import of `consumer` is not satisfied or a start
-    /// function traps.
-    pub fn link_core_modules(
-        &self,
-        provider: impl AsRef<Path>,
-        consumer: impl AsRef<Path>,
-        module_name: &str,
-    ) -> Result<LinkedModules, Error> {
-        let (provider_name, provider) = self.core_module_file(provider.as_ref())?;
-        let (consumer_name, consumer) = self.core_module_file(consumer.as_ref())?;
-        LinkedModules::new(
-            (provider_name, &provider),
-            (consumer_name, &consumer),
-            module_name,
-            &self.core_linker,
-            self.shared.clone(),
-            self.policy.clone(),
-        )
-    }
-
-    fn component(&self, name: &str, bytes: &[u8]) -> Result<ComponentPlugin, Error> {
-        let component = self.compile_component(name, bytes)?;
-        self.component_plugin(name, &component)
-    }
-
-    fn component_plugin(
-        &self,
-        name: &str,
-        component: &Component,
-    ) -> Result<ComponentPlugin, Error> {
-        ComponentPlugin::new(
-            name.into(),
-            component,
-            &self.component_linker,
-            self.shared.clone(),
-            self.policy.clone(),
-        )
-    }
-
-    fn core_plugin(&self, name: &str, bytes: &[u8]) -> Result<CorePlugin, Error> {
-        let module = self.compile_core_module(name, bytes)?;
-        self.core_plugin_from(name, &module)
-    }
-
-    fn core_plugin_from(&self, name: &str, module: &Module) -> Result<CorePlugin, Error> {
-        CorePlugin::new(
-            name.into(),
-            module,
-            &self.core_linker,
-            self.shared.clone(),
-            self.policy.clone(),
-        )
-    }
-
-    fn core_module_file(&self, path: &Path) -> Result<(Arc<str>, Module), Error> {
-        let (name, bytes) = read_kind(path, PluginKind::CoreModule)?;
-        let module = self.compile_core_module(&name, &bytes)?;
-        Ok((name.into(), module))
-    }
-
-    fn compile_component(&self, name: &str, bytes: &[u8]) -> Result<Component, Error> {
-        Component::from_binary(&self.engine, bytes).map_err(|source| compile_error(name, source))
-    }
-
-    fn compile_core_module(&self, name: &str, bytes: &[u8]) -> Result<Module, Error> {
-        Module::from_binary(&self.engine, bytes).map_err(|source| compile_error(name, source))
+        };
+        Ok((inspection, loaded))
     }
 }
 
@@ -371,20 +381,6 @@ fn detect(name: &str, bytes: &[u8]) -> Result<PluginKind, Error> {
         None if precompiled::is_artifact(bytes) => Err(Error::IsPrecompiled { plugin }),
         None => Err(Error::NotWasm { plugin }),
     }
-}
-
-/// Reads a plugin file and checks that it is of the `expected` kind.
-fn read_kind(path: &Path, expected: PluginKind) -> Result<(String, Vec<u8>), Error> {
-    let (name, bytes) = read(path)?;
-    let found = detect(&name, &bytes)?;
-    if found != expected {
-        return Err(Error::WrongKind {
-            plugin: name,
-            expected,
-            found,
-        });
-    }
-    Ok((name, bytes))
 }
 
 fn compile_error(name: &str, source: wasmtime::Error) -> Error {

@@ -1,67 +1,102 @@
-//! A WebAssembly plugin host built on wasmtime.
+//! A WebAssembly plugin host built on wasmtime, generic over the WIT world.
 //!
-//! Plugins are sandboxed WebAssembly programs that talk to the host through the WIT world
-//! `example:plugin/plugin@0.1.0` (`wit/plugin.wit`): the host calls the plugin's exports
-//! (`just-add`, `point-add`, `trigger`) and the plugin calls the host's `log`, `get` and `set`,
-//! which act on one [`SharedValue`] that the embedding application can also read and write.
+//! The library knows nothing of any particular contract: an application brings its own WIT
+//! (through wasmtime's `bindgen!`) and its own per-instance host state, and gets the rest:
 //!
-//! Two kinds of plugin load:
-//! - a **component** (the component model; see [`component`]), the main path;
-//! - a **core module** with the seed's raw ABI (see [`core_module`]): `extern "C"` exports,
-//!   imports linked with `Linker::func_wrap`, and structs passed through linear memory.
+//! - one tuned [`wasmtime::Engine`] with an epoch ticker, the pooling allocator and an optional
+//!   compilation cache ([`HostConfig`]), loading from files, bytes or precompiled artifacts
+//!   ([`PluginHost::load`], [`precompiled`]);
+//! - [`Limits`] on every store (deadline, fuel, memory, tables, counts, stack, data lifted per
+//!   call, captured output), on by default, and typed failures ([`Error`], [`Failure`]);
+//! - the instance lifecycle, written once for every kind of plugin ([`Instance`]): each call
+//!   runs under the limits, the application's state is committed only when the call succeeds
+//!   ([`Transactional`], [`Journal`]), and a failed call poisons the instance so that the next
+//!   call runs on a fresh one;
+//! - WASI that grants nothing unless the host says so ([`Grants`]), with stdout and stderr
+//!   captured per instance ([`CapturedOutput`]);
+//! - a [`contract::Contract`]: one WIT package served at several versions, the version a
+//!   component targets told from what it imports, and the version that added each call;
+//! - calls by export name with WAVE text ([`dynamic`]) and a report of what a plugin is and
+//!   whether it fits ([`inspect`]).
+//!
+//! Components go through [`component`]; core modules (no component model: `extern "C"`
+//! exports, imports from a `Linker`, data through linear memory) through [`core_module`].
 //!
 //! ```no_run
-//! use plugin_host::{Plugin, PluginHost, Point};
+//! use plugin_host::component::{Bindings, ComponentState};
+//! use plugin_host::{PluginHost, Transactional};
+//! use plugin_host::wasmtime::component::{HasSelf, InstancePre};
+//! use plugin_host::wasmtime::Store;
+//!
+//! // The application's world, as wasmtime generates it.
+//! mod world {
+//!     plugin_host::wasmtime::component::bindgen!({
+//!         inline: "package my:app; world app { import log: func(text: string); export run: func() -> u32; }",
+//!     });
+//! }
+//!
+//! // The application's per-instance state; `log` is the world's import.
+//! pub struct State { lines: Vec<String> }
+//! impl Transactional for State {}
+//! impl world::AppImports for State {
+//!     fn log(&mut self, text: String) { self.lines.push(text) }
+//! }
+//!
+//! // How the library makes and pre-links the world's bindings.
+//! impl Bindings for world::App {
+//!     type Data = State;
+//!     type Pre = world::AppPre<ComponentState<State>>;
+//!     const WORLD: &'static str = "my:app/app";
+//!     fn pre(pre: InstancePre<ComponentState<State>>) -> plugin_host::wasmtime::Result<Self::Pre> {
+//!         world::AppPre::new(pre)
+//!     }
+//!     fn instantiate(pre: &Self::Pre, store: &mut Store<ComponentState<State>>) -> plugin_host::wasmtime::Result<Self> {
+//!         pre.instantiate(store)
+//!     }
+//! }
 //!
 //! # fn main() -> Result<(), plugin_host::Error> {
-//! let host = PluginHost::new()?;
-//! let Plugin::Component(plugin) = host.load("guest.wasm")? else { panic!("not a component") };
-//! let mut instance = plugin.instantiate()?;
-//! assert_eq!(instance.just_add(15, 27)?, 42);
-//! let sum = instance.point_add(Point { x: 1, y: 2 }, Point { x: 3, y: 4 })?;
-//! assert_eq!((sum.x, sum.y), (4, 6));
-//! instance.trigger(7)?; // logs 14 and sets the shared value to 42 + 7 + 5
-//! assert_eq!(host.shared_value().get(), 54);
+//! let mut host = PluginHost::<State>::new()?;
+//! world::App::add_to_linker::<_, HasSelf<State>>(host.component_linker_mut(), ComponentState::data_mut)
+//!     .map_err(plugin_host::Error::setup)?;
+//! let plugin = host.component::<world::App>(&host.load("app.wasm")?)?;
+//! let mut instance = plugin.instantiate(State { lines: Vec::new() })?;
+//! let answer = instance.call("run", |app, store| app.call_run(store))?;
+//! # let _ = answer;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! One [`PluginHost`] owns one wasmtime `Engine` and the linkers; each loaded plugin is compiled
-//! and pre-linked once, and each instance gets its own `Store`, so instances are isolated from
-//! each other and can run on different threads.
-//!
-//! Plugins are untrusted. Every store runs under [`Limits`] (a per-call deadline, optional fuel,
-//! memory, table and count limits, stack, data lifted per call, captured output), on by
-//! default. A failed call is an [`Error`] whose [`Failure`] says why, commits nothing the
-//! guest did to the host state, and the next call runs on a fresh instance.
-// The one exception, deserializing a precompiled artifact, is in `precompiled.rs`.
+//! The crate has no `unsafe` code but one: deserializing a precompiled artifact
+//! ([`precompiled`]), which is machine code.
 #![deny(unsafe_code)]
 
 pub mod component;
+pub mod contract;
 pub mod core_module;
-pub mod demo;
 pub mod dynamic;
 mod engine;
 mod error;
 mod grants;
 mod host;
 pub mod inspect;
+mod instance;
 mod kind;
 mod limits;
 mod output;
 pub mod precompiled;
-mod run;
-mod shared;
-mod state;
+mod staging;
 
-pub use component::Point;
 pub use engine::{Allocator, CompilationCache, HostConfig};
 pub use error::{Error, Failure, WasmtimeError};
 pub use grants::{DirGrant, Grants};
-pub use host::{Plugin, PluginHost};
+pub use host::{Loaded, PluginHost};
+pub use instance::{Instance, StoreData};
 pub use kind::PluginKind;
 pub use limits::{Limit, Limits};
 pub use output::CapturedOutput;
-pub use shared::SharedValue;
-pub use state::LOG_CAPACITY;
+pub use staging::{Journal, Transactional};
+/// The wasmtime this library is built on: use it for `bindgen!` and the types it names, so
+/// that both sides agree on one version.
+pub use wasmtime;
 pub use wasmtime::Trap;

@@ -138,7 +138,7 @@ impl fmt::Display for Limit {
 /// says; a guest that copes carries on. A guest that then traps (a Rust guest aborts when its
 /// allocator fails) is reported as having hit the limit, not as a bare trap.
 #[derive(Debug)]
-pub(crate) struct Limiter {
+pub struct Limiter {
     memory_bytes: usize,
     table_elements: usize,
     instances: usize,

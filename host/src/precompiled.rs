@@ -78,7 +78,7 @@ pub(crate) fn unwrap<'a>(
 }
 
 /// What a checked artifact holds, deserialized.
-pub(crate) enum Loaded {
+pub(crate) enum Artifact {
     Component(wasmtime::component::Component),
     Module(wasmtime::Module),
 }
@@ -87,7 +87,7 @@ pub(crate) enum Loaded {
 ///
 /// # Errors
 /// A sentence saying why: a failed check, or wasmtime's reason for refusing the payload.
-pub(crate) fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Loaded, String> {
+pub(crate) fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Artifact, String> {
     let (payload, kind) = unwrap(engine, artifact)?;
     #[allow(
         unsafe_code,
@@ -100,11 +100,10 @@ pub(crate) fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Loaded, St
     // `PluginHost::load_precompiled` documents that only trusted artifacts may be loaded.
     let loaded = unsafe {
         match kind {
-            Precompiled::Component => {
-                wasmtime::component::Component::deserialize(engine, payload).map(Loaded::Component)
-            }
+            Precompiled::Component => wasmtime::component::Component::deserialize(engine, payload)
+                .map(Artifact::Component),
             Precompiled::Module => {
-                wasmtime::Module::deserialize(engine, payload).map(Loaded::Module)
+                wasmtime::Module::deserialize(engine, payload).map(Artifact::Module)
             }
         }
     };

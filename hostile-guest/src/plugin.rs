@@ -1,17 +1,7 @@
 //! The component itself: only on wasm, so that a native build (which the tests link for
 //! [`crate::Behaviour`]) exports no symbols that clash with other guests'.
 
-/// Rust bindings for the world, generated from the WIT; its items are documented there.
-#[allow(missing_docs, reason = "generated code; the WIT documents it")]
-mod bindings {
-    wit_bindgen::generate!({
-        world: "plugin",
-        path: "../wit",
-    });
-}
-
-use self::bindings::example::plugin::host;
-use self::bindings::example::plugin::types::Point;
+use plugin_sdk::v0_1_0::{Guest, Point, export, host};
 
 use crate::Behaviour;
 
@@ -37,11 +27,10 @@ fn misbehave(behaviour: Behaviour) {
         Behaviour::Recurse => {
             recurse(0);
         }
-        Behaviour::AllocateForever => {
-            let mut blocks = Vec::new();
-            loop {
-                blocks.push(std::hint::black_box(vec![1u8; 1 << 20]));
-            }
+        Behaviour::AllocateForever => allocate_forever(),
+        Behaviour::SetThenAllocate => {
+            host::set(666);
+            allocate_forever();
         }
         Behaviour::PrintForever => {
             for line in 0u64.. {
@@ -67,14 +56,33 @@ fn unreachable_instruction() {
     core::arch::wasm32::unreachable();
 }
 
+fn allocate_forever() {
+    let mut blocks = Vec::new();
+    loop {
+        blocks.push(std::hint::black_box(vec![1u8; 1 << 20]));
+    }
+}
+
+/// Misbehaves as the environment variable for `export` says, if the host granted one.
+fn misbehave_if_told(export: &str) {
+    if let Some(behaviour) = std::env::var(Behaviour::variable(export))
+        .ok()
+        .and_then(|name| Behaviour::from_name(&name))
+    {
+        misbehave(behaviour);
+    }
+}
+
 struct Component;
 
-impl bindings::Guest for Component {
+impl Guest for Component {
     fn just_add(a: u64, b: u64) -> u64 {
+        misbehave_if_told("just-add");
         a.wrapping_add(b)
     }
 
     fn point_add(a: Point, b: Point) -> Point {
+        misbehave_if_told("point-add");
         Point {
             x: a.x.wrapping_add(b.x),
             y: a.y.wrapping_add(b.y),
@@ -82,6 +90,7 @@ impl bindings::Guest for Component {
     }
 
     fn trigger(input: i32) {
+        misbehave_if_told("trigger");
         match Behaviour::from_input(input) {
             Some(behaviour) => misbehave(behaviour),
             None => host::log(input),
@@ -89,4 +98,4 @@ impl bindings::Guest for Component {
     }
 }
 
-bindings::export!(Component with_types_in self::bindings);
+export!(Component);

@@ -3,7 +3,8 @@
 //! as it was, and the host (and the same plugin handle) keeps serving good calls afterwards.
 //! Malformed bytes, wrong kinds and world mismatches are in `bad_input`.
 
-use plugin_host::{Error, Failure, Limit, PluginHost, Point, SharedValue, Trap};
+use example_host::{ExampleHost, Point, SharedValue};
+use plugin_host::{Error, Failure, Limit, Trap};
 use plugin_tests::{Behaviour, COMPONENT_GUEST};
 
 use crate::{
@@ -13,7 +14,7 @@ use crate::{
 
 /// Asserts that the host still serves good plugins, and that `instance` (a hostile plugin
 /// that has just failed) serves good calls on a fresh instance.
-fn still_serving(host: &PluginHost, instance: &mut plugin_host::component::ComponentInstance) {
+fn still_serving(host: &ExampleHost, instance: &mut example_host::ContractInstance) {
     assert_eq!(
         instance.just_add(40, 2).unwrap(),
         42,

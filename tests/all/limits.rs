@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use plugin_host::{Error, Failure, Limit, Limits, Plugin};
+use example_host::Plugin;
+use plugin_host::{Error, Failure, Limit, Limits};
 use plugin_tests::{Behaviour, CORE_CALC, CORE_TOOLBOX};
 
+use crate::linking::call_i32;
 use crate::{bounded, core_instance, expect_failure, host_with, hostile, wasm, with_trigger};
 
 /// `trigger_host_calls($in)` counts from 0 to `$in` (unsigned) in a loop.
@@ -109,14 +111,15 @@ fn table_elements_obeyed_and_violated() {
 fn instance_count_obeyed_and_violated() {
     // The linked pair is two instances in one store.
     let link = |instances| {
-        host_with(Limits {
+        let host = host_with(Limits {
             instances,
             ..Limits::default()
-        })
-        .link_core_modules(CORE_CALC, CORE_TOOLBOX, "env")
+        });
+        let modules = host.link_core_modules(&[CORE_CALC, CORE_TOOLBOX]).unwrap();
+        call_i32(&host, &modules, "foo", 1)
     };
-    assert_eq!(link(2).unwrap().call::<i32, i32>("foo", 1).unwrap(), 2);
-    let error = expect_failure(link(1).map(|_| ()), Failure::Limit(Limit::Instances));
+    assert_eq!(link(2).unwrap(), 2);
+    let error = expect_failure(link(1), Failure::Limit(Limit::Instances));
     assert!(matches!(error, Error::Instantiate { .. }));
 }
 

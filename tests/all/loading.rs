@@ -3,9 +3,8 @@
 use std::fs;
 use std::path::PathBuf;
 
-use plugin_host::{
-    Allocator, CompilationCache, Error, HostConfig, Plugin, PluginHost, PluginKind, precompiled,
-};
+use example_host::{ExampleHost, Plugin};
+use plugin_host::{Allocator, CompilationCache, Error, HostConfig, PluginKind, precompiled};
 use plugin_tests::{COMPONENT_GUEST, CORE_PLUGIN};
 
 use crate::host;
@@ -18,7 +17,7 @@ fn scratch(name: &str) -> PathBuf {
     path
 }
 
-fn precompile_to(host: &PluginHost, plugin: &str, name: &str) -> PathBuf {
+fn precompile_to(host: &ExampleHost, plugin: &str, name: &str) -> PathBuf {
     let path = scratch(name);
     fs::write(&path, host.precompile(plugin).unwrap()).unwrap();
     path
@@ -50,7 +49,7 @@ fn a_precompiled_core_module_loads_and_runs() {
 #[test]
 fn an_artifact_from_an_incompatible_engine_is_refused_before_deserializing() {
     let artifact = precompile_to(&host(), COMPONENT_GUEST, "stale.cwasm");
-    let fuelled = PluginHost::with_limits(plugin_host::Limits {
+    let fuelled = ExampleHost::with_limits(plugin_host::Limits {
         fuel: Some(1_000_000),
         ..plugin_host::Limits::default()
     })
@@ -74,7 +73,7 @@ fn plain_wasm_is_not_loaded_as_an_artifact() {
 #[test]
 fn the_compilation_cache_stores_compiled_plugins_on_disk() {
     let directory = scratch("cache");
-    let host = PluginHost::with_config(HostConfig {
+    let host = ExampleHost::with_config(HostConfig {
         cache: CompilationCache::Directory(directory.clone()),
         ..HostConfig::default()
     })
@@ -88,7 +87,7 @@ fn the_compilation_cache_stores_compiled_plugins_on_disk() {
 #[test]
 fn pooling_and_on_demand_allocation_run_the_same_plugins() {
     for allocator in [Allocator::Pooling, Allocator::OnDemand] {
-        let host = PluginHost::with_config(HostConfig {
+        let host = ExampleHost::with_config(HostConfig {
             allocator,
             ..HostConfig::default()
         })

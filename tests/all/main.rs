@@ -2,7 +2,9 @@
 
 mod bad_input;
 mod component;
+mod contract;
 mod core_module;
+mod embedding;
 mod hostile;
 mod limits;
 mod linking;
@@ -12,19 +14,18 @@ mod stress;
 
 use std::time::{Duration, Instant};
 
-use plugin_host::component::ComponentInstance;
-use plugin_host::core_module::CoreInstance;
-use plugin_host::{Error, Failure, Limits, Plugin, PluginHost};
+use example_host::{AbiInstance, ContractInstance, ExampleHost, Plugin};
+use plugin_host::{Error, Failure, Limits};
 use plugin_tests::HOSTILE_GUEST;
 
 /// A fresh host, so that each test has its own shared value.
-fn host() -> PluginHost {
-    PluginHost::new().expect("the host sets up on this platform")
+fn host() -> ExampleHost {
+    ExampleHost::new().expect("the host sets up on this platform")
 }
 
 /// A fresh host with `limits`.
-fn host_with(limits: Limits) -> PluginHost {
-    PluginHost::with_limits(limits).expect("the host sets up with these limits")
+fn host_with(limits: Limits) -> ExampleHost {
+    ExampleHost::with_limits(limits).expect("the host sets up with these limits")
 }
 
 /// The deadline the hostile tests configure: short, so that they finish fast.
@@ -89,7 +90,7 @@ fn with_trigger(body: &str, fields: &str) -> String {
 }
 
 /// Loads WAT that fits the seed ABI and instantiates it.
-fn core_instance(host: &PluginHost, text: &str) -> CoreInstance {
+fn core_instance(host: &ExampleHost, text: &str) -> AbiInstance {
     let Plugin::CoreModule(plugin) = host.load_bytes("test.wat", &wasm(text)).unwrap() else {
         panic!("WAT modules are core modules");
     };
@@ -97,7 +98,7 @@ fn core_instance(host: &PluginHost, text: &str) -> CoreInstance {
 }
 
 /// An instance of the hostile component guest.
-fn hostile(host: &PluginHost) -> ComponentInstance {
+fn hostile(host: &ExampleHost) -> ContractInstance {
     host.load_component(HOSTILE_GUEST)
         .expect("the hostile guest fits the world")
         .instantiate()
@@ -106,7 +107,7 @@ fn hostile(host: &PluginHost) -> ComponentInstance {
 
 /// Runs `f`, asserting that it ends within a generous multiple of the host's deadline (20x,
 /// plus a second for slow machines), and returns what it returned.
-fn bounded<R>(host: &PluginHost, f: impl FnOnce() -> R) -> R {
+fn bounded<R>(host: &ExampleHost, f: impl FnOnce() -> R) -> R {
     let bound = host.limits().deadline * 20 + Duration::from_secs(1);
     let start = Instant::now();
     let result = f();

@@ -3,12 +3,12 @@
 use std::sync::LazyLock;
 
 use arbitrary::Unstructured;
-use plugin_host::PluginHost;
+use example_host::ExampleHost;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
 /// One host for all cases: loading does not change it.
-static HOST: LazyLock<PluginHost> = LazyLock::new(crate::host);
+static HOST: LazyLock<ExampleHost> = LazyLock::new(crate::host);
 
 /// The first eight bytes of a core module and of a component.
 const HEADERS: [&[u8]; 2] = [b"\0asm\x01\0\0\0", b"\0asm\x0d\0\x01\0"];

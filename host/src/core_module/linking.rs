@@ -1,85 +1,103 @@
-//! Module linking: one core module's exports become another's imports.
+//! Module linking: core modules instantiated in order in one store, each one's exports
+//! satisfying the imports of the next under the module name those imports use (the seed's
+//! `toolbox` imports `env.add`, which `calc` exports as `add`).
 
 use std::sync::Arc;
 
-use wasmtime::{Instance, Linker, Module, Store, WasmParams, WasmResults};
+use wasmtime::{ExternType, Instance as WasmInstance, Linker, Module, Store};
 
-use super::core_store;
-use crate::grants::Policy;
-use crate::output::CapturedOutput;
-use crate::run::run;
-use crate::state::{CoreState, HostState};
-use crate::{Error, SharedValue};
+use super::{CoreState, initialize, signature};
+use crate::Error;
 
-/// Two core modules instantiated in one store, the provider's exports linked in as the
-/// consumer's imports from one module name (the seed's `calc` and `toolbox`: `toolbox` imports
-/// `env.add`, which `calc` exports).
+/// One module of a chain: its name and its compiled code.
+pub(crate) type Link = (Arc<str>, Module);
+
+/// Checks that each module's function imports are satisfied by the module before it or by the
+/// host's `linker`, with the right types, before anything runs.
 ///
-/// The consumer may also import anything the host's core linker provides (WASI preview 1 and
-/// the ABI's `env` functions); the provider's exports shadow those of the same name.
-pub struct LinkedModules {
-    consumer_name: Arc<str>,
-    store: Store<CoreState>,
-    consumer: Instance,
-    policy: Arc<Policy>,
+/// # Errors
+/// [`Error::Unlinkable`] naming the module, the import and both types.
+pub(crate) fn check<T: 'static>(
+    modules: &[Link],
+    linker: &Linker<CoreState<T>>,
+) -> Result<(), Error> {
+    if let Some((name, first)) = modules.first() {
+        linker
+            .instantiate_pre(first)
+            .map_err(|source| Error::Unlinkable {
+                plugin: name.to_string(),
+                source: source.into(),
+            })?;
+    }
+    for pair in modules.windows(2) {
+        let [(provider_name, provider), (consumer_name, consumer)] = pair else {
+            continue;
+        };
+        let unlinkable = |source: wasmtime::Error| Error::Unlinkable {
+            plugin: consumer_name.to_string(),
+            source: source.into(),
+        };
+        // The provider's functions stand in as traps: only their types matter here.
+        let mut probe = linker.clone();
+        probe.allow_shadowing(true);
+        let mut other_kinds = false;
+        for import in consumer.imports() {
+            match (provider.get_export(import.name()), import.ty()) {
+                (Some(ExternType::Func(provided)), ExternType::Func(wanted)) => {
+                    if !provided.matches(&wanted) {
+                        return Err(unlinkable(wasmtime::format_err!(
+                            "import `{}.{}` has type {}, but {provider_name} exports `{}` as {}",
+                            import.module(),
+                            import.name(),
+                            signature(wanted.params(), wanted.results()),
+                            import.name(),
+                            signature(provided.params(), provided.results()),
+                        )));
+                    }
+                    probe
+                        .func_new(import.module(), import.name(), provided, |_, _, _| {
+                            Err(wasmtime::format_err!("a link-time stand-in"))
+                        })
+                        .map_err(unlinkable)?;
+                }
+                (Some(_), _) => other_kinds = true,
+                (None, _) => {}
+            }
+        }
+        // Memories, tables and globals from the provider are checked when instantiating.
+        if !other_kinds {
+            probe.instantiate_pre(consumer).map_err(unlinkable)?;
+        }
+    }
+    Ok(())
 }
 
-impl LinkedModules {
-    /// Instantiates `provider`, defines its exports under `module_name` and instantiates
-    /// `consumer` against them, in one store under `policy`.
-    pub(crate) fn new(
-        provider: (Arc<str>, &Module),
-        consumer: (Arc<str>, &Module),
-        module_name: &str,
-        linker: &Linker<CoreState>,
-        shared: SharedValue,
-        policy: Arc<Policy>,
-    ) -> Result<Self, Error> {
-        let (provider_name, provider) = provider;
-        let (consumer_name, consumer) = consumer;
-        let host = HostState::new(consumer_name.clone(), shared);
-        let limits = &policy.limits;
-        let output = CapturedOutput::new(limits.output_bytes);
-        let mut store = core_store(consumer.engine(), host, &output, &policy)
-            .map_err(|source| Error::instantiate(&consumer_name, source, None))?;
-        let provided = run(&mut store, limits, |store| {
-            linker.instantiate(store, provider)
-        })
-        .map_err(|failed| failed.instantiate(&provider_name))?;
-        let mut linker = linker.clone();
-        linker.allow_shadowing(true);
-        linker
-            .instance(&mut store, module_name, provided)
-            .map_err(|e| Error::instantiate(&consumer_name, e, None))?;
-        let consumer = run(&mut store, limits, |store| {
-            linker.instantiate(store, consumer)
-        })
-        .map_err(|failed| failed.instantiate(&consumer_name))?;
-        Ok(Self {
-            consumer_name,
-            store,
-            consumer,
-            policy,
-        })
+/// Instantiates `modules` in order in `store`, defining each one's exports for the next, and
+/// returns the last instance.
+///
+/// # Errors
+/// wasmtime's, naming the module that failed to instantiate.
+pub(crate) fn instantiate<T: 'static>(
+    modules: &[Link],
+    linker: &Linker<CoreState<T>>,
+    store: &mut Store<CoreState<T>>,
+) -> wasmtime::Result<WasmInstance> {
+    let mut linker = linker.clone();
+    linker.allow_shadowing(true);
+    let mut previous: Option<WasmInstance> = None;
+    for (name, module) in modules {
+        if let Some(provider) = previous {
+            for import in module.imports() {
+                if let Some(export) = provider.get_export(&mut *store, import.name()) {
+                    linker.define(&mut *store, import.module(), import.name(), export)?;
+                }
+            }
+        }
+        let instance = linker
+            .instantiate(&mut *store, module)
+            .and_then(|instance| initialize(instance, store))
+            .map_err(|error| error.context(format!("failed to instantiate {name}")))?;
+        previous = Some(instance);
     }
-
-    /// Calls the consumer's export `export` with `params`, e.g. `call::<i32, i32>("foo", 7)`,
-    /// under the host's [`Limits`](crate::Limits).
-    ///
-    /// # Errors
-    /// [`Error::Call`] if there is no such export, its type is not `(P) -> R`, or the call
-    /// fails.
-    pub fn call<P, R>(&mut self, export: &str, params: P) -> Result<R, Error>
-    where
-        P: WasmParams,
-        R: WasmResults,
-    {
-        let consumer = self.consumer;
-        run(&mut self.store, &self.policy.limits, |store| {
-            consumer
-                .get_typed_func::<P, R>(&mut *store, export)?
-                .call(store, params)
-        })
-        .map_err(|failed| failed.call(&self.consumer_name, export))
-    }
+    previous.ok_or_else(|| wasmtime::format_err!("there are no modules to link"))
 }

@@ -3,36 +3,44 @@
 use std::fmt;
 use std::sync::Arc;
 
-use wasmtime::Store;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::wasm_wave::wasm::DisplayType;
-use wasmtime::component::{Component, ComponentExportIndex, Instance, InstancePre, Linker, Val};
+use wasmtime::component::{
+    Component, ComponentExportIndex, Instance as ComponentInstance, Linker, Val,
+};
 
-use crate::component::component_store;
+use crate::component::ComponentState;
 use crate::grants::Policy;
-use crate::output::CapturedOutput;
-use crate::run::run;
-use crate::state::{ComponentState, HostState};
-use crate::{Error, SharedValue};
+use crate::instance::Maker;
+use crate::{Error, Instance, Transactional};
 
 /// A component of any world, pre-linked against the host's component linker (WASI preview 2
-/// and the `host` interface), whose function exports are called by name.
-#[derive(Clone)]
-pub struct DynamicComponent {
-    name: Arc<str>,
-    pre: InstancePre<ComponentState>,
+/// and the application's imports), whose function exports are called by name.
+pub struct DynamicComponent<T: 'static> {
+    maker: Arc<Maker<ComponentState<T>, ComponentInstance>>,
     functions: Arc<[ComponentFunction]>,
-    shared: SharedValue,
-    policy: Arc<Policy>,
 }
 
-impl fmt::Debug for DynamicComponent {
+impl<T: 'static> Clone for DynamicComponent<T> {
+    fn clone(&self) -> Self {
+        Self {
+            maker: self.maker.clone(),
+            functions: self.functions.clone(),
+        }
+    }
+}
+
+impl<T: 'static> fmt::Debug for DynamicComponent<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DynamicComponent")
-            .field("name", &self.name)
+            .field("name", &self.maker.name)
             .finish_non_exhaustive()
     }
 }
+
+/// An instance of a [`DynamicComponent`]; call its functions with
+/// [`Instance::call_function`].
+pub type DynamicComponentInstance<T> = Instance<ComponentState<T>, ComponentInstance>;
 
 /// One function a component exports: at its root (`greet`) or in an exported instance
 /// (`example:greeter/text@0.1.0#shout`), with its type.
@@ -93,13 +101,12 @@ impl fmt::Display for ComponentFunction {
     }
 }
 
-impl DynamicComponent {
+impl<T: Transactional + Send + 'static> DynamicComponent<T> {
     /// Pre-links `component` and lists its function exports.
     pub(crate) fn new(
         name: Arc<str>,
         component: &Component,
-        linker: &Linker<ComponentState>,
-        shared: SharedValue,
+        linker: &Linker<ComponentState<T>>,
         policy: Arc<Policy>,
     ) -> Result<Self, Error> {
         let pre = linker
@@ -108,18 +115,16 @@ impl DynamicComponent {
                 plugin: name.to_string(),
                 source: source.into(),
             })?;
+        let engine = component.engine().clone();
         Ok(Self {
             functions: functions(component).into(),
-            name,
-            pre,
-            shared,
-            policy,
+            maker: Maker::new(name, engine, policy, move |store| pre.instantiate(store)),
         })
     }
 
     /// The name the plugin was loaded under.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.maker.name
     }
 
     /// Every function the component exports, at its root and in its exported instances, in
@@ -137,7 +142,7 @@ impl DynamicComponent {
     /// function with its signature.
     pub fn function(&self, name: &str) -> Result<ComponentFunction, Error> {
         super::find(
-            &self.name,
+            &self.maker.name,
             &self.functions,
             name,
             |f| [&f.name, &f.short_name, &f.function],
@@ -146,31 +151,14 @@ impl DynamicComponent {
         .cloned()
     }
 
-    /// Creates a fresh instance in a store of its own, under the host's limits and grants.
+    /// Creates a fresh instance in a store of its own holding `data`, under the host's limits
+    /// and grants.
     ///
     /// # Errors
     /// [`Error::Instantiate`] if the component traps or runs into a limit while initialising,
     /// or a granted directory cannot be opened.
-    pub fn instantiate(&self) -> Result<DynamicComponentInstance, Error> {
-        let output = CapturedOutput::new(self.policy.limits.output_bytes);
-        let (store, instance) = self.store(&output)?;
-        Ok(DynamicComponentInstance {
-            plugin: self.clone(),
-            output,
-            store,
-            instance,
-            poisoned: false,
-        })
-    }
-
-    fn store(&self, output: &CapturedOutput) -> Result<(Store<ComponentState>, Instance), Error> {
-        let host = HostState::new(self.name.clone(), self.shared.clone());
-        let mut store = component_store(self.pre.engine(), host, output, &self.policy)
-            .map_err(|source| Error::instantiate(&self.name, source, None))?;
-        let limits = &self.policy.limits;
-        let instance = run(&mut store, limits, |store| self.pre.instantiate(store))
-            .map_err(|failed| failed.instantiate(&self.name))?;
-        Ok((store, instance))
+    pub fn instantiate(&self, data: T) -> Result<DynamicComponentInstance<T>, Error> {
+        Instance::new(self.maker.clone(), data)
     }
 }
 
@@ -216,31 +204,19 @@ fn functions(component: &Component) -> Vec<ComponentFunction> {
     functions
 }
 
-/// One instance of a [`DynamicComponent`], with its own store. As with
-/// [`ComponentInstance`](crate::component::ComponentInstance), a failed call leaves no trace
-/// and the next call runs on a fresh instance.
-pub struct DynamicComponentInstance {
-    plugin: DynamicComponent,
-    output: CapturedOutput,
-    store: Store<ComponentState>,
-    instance: Instance,
-    poisoned: bool,
-}
-
-impl DynamicComponentInstance {
+impl<T: Transactional + Send + 'static> DynamicComponentInstance<T> {
     /// Calls `function` with `args` under the host's limits and returns its results (none or
     /// one).
     ///
     /// # Errors
     /// [`Error::Call`] if the arguments do not fit the signature or the call fails;
     /// [`Error::Instantiate`] if a fresh instance was due and could not be made.
-    pub fn call(&mut self, function: &ComponentFunction, args: &[Val]) -> Result<Vec<Val>, Error> {
-        if self.poisoned {
-            (self.store, self.instance) = self.plugin.store(&self.output)?;
-            self.poisoned = false;
-        }
-        let instance = self.instance;
-        run(&mut self.store, &self.plugin.policy.limits, |store| {
+    pub fn call_function(
+        &mut self,
+        function: &ComponentFunction,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Error> {
+        self.call(&function.name, |instance, store| {
             let func = instance
                 .get_func(&mut *store, function.index)
                 .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
@@ -248,14 +224,5 @@ impl DynamicComponentInstance {
             func.call(&mut *store, args, &mut results)?;
             Ok(results)
         })
-        .map_err(|failed| {
-            self.poisoned = true;
-            failed.call(&self.plugin.name, &function.name)
-        })
-    }
-
-    /// The instance's captured stdout and stderr.
-    pub fn output(&self) -> &CapturedOutput {
-        &self.output
     }
 }

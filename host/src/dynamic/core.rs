@@ -3,33 +3,42 @@
 use std::fmt;
 use std::sync::Arc;
 
-use wasmtime::{ExternType, FuncType, Instance, InstancePre, Linker, Module, Store, Val};
+use wasmtime::{ExternType, FuncType, Instance as WasmInstance, Linker, Module, Store, Val};
 
-use crate::core_module::{abi, core_store, instantiate};
+use crate::core_module::linking::{self, Link};
+use crate::core_module::{CoreState, instantiate, signature};
 use crate::grants::Policy;
-use crate::output::CapturedOutput;
-use crate::run::run;
-use crate::state::{CoreState, HostState};
-use crate::{Error, SharedValue};
+use crate::instance::Maker;
+use crate::{Error, Instance, Transactional};
 
-/// A core module of any ABI, pre-linked against the host's core linker (WASI preview 1 and the
-/// `env` functions), whose function exports are called by name with numbers.
-#[derive(Clone)]
-pub struct DynamicCoreModule {
-    name: Arc<str>,
-    pre: InstancePre<CoreState>,
+/// A core module of any ABI (or a chain of linked modules), pre-linked against the host's core
+/// linker (WASI preview 1 and the application's functions), whose function exports are called
+/// by name with numbers.
+pub struct DynamicCoreModule<T: 'static> {
+    maker: Arc<Maker<CoreState<T>, WasmInstance>>,
     functions: Arc<[CoreFunction]>,
-    shared: SharedValue,
-    policy: Arc<Policy>,
 }
 
-impl fmt::Debug for DynamicCoreModule {
+impl<T: 'static> Clone for DynamicCoreModule<T> {
+    fn clone(&self) -> Self {
+        Self {
+            maker: self.maker.clone(),
+            functions: self.functions.clone(),
+        }
+    }
+}
+
+impl<T: 'static> fmt::Debug for DynamicCoreModule<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DynamicCoreModule")
-            .field("name", &self.name)
+            .field("name", &self.maker.name)
             .finish_non_exhaustive()
     }
 }
+
+/// An instance of a [`DynamicCoreModule`]; call its functions with
+/// [`Instance::call_function`].
+pub type DynamicCoreInstance<T> = Instance<CoreState<T>, WasmInstance>;
 
 /// One function a core module exports, with its type.
 #[derive(Clone, Debug)]
@@ -69,18 +78,17 @@ impl CoreFunction {
 /// The signature in core-wasm terms: `just_add: (i64, i64) -> (i64)`.
 impl fmt::Display for CoreFunction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let signature = abi::describe(self.ty.params(), self.ty.results());
+        let signature = signature(self.ty.params(), self.ty.results());
         write!(f, "{}: {signature}", self.name)
     }
 }
 
-impl DynamicCoreModule {
+impl<T: Transactional + Send + 'static> DynamicCoreModule<T> {
     /// Pre-links `module` and lists its function exports.
     pub(crate) fn new(
         name: Arc<str>,
         module: &Module,
-        linker: &Linker<CoreState>,
-        shared: SharedValue,
+        linker: &Linker<CoreState<T>>,
         policy: Arc<Policy>,
     ) -> Result<Self, Error> {
         let pre = linker
@@ -89,28 +97,46 @@ impl DynamicCoreModule {
                 plugin: name.to_string(),
                 source: source.into(),
             })?;
-        let functions = module
-            .exports()
-            .filter_map(|export| match export.ty() {
-                ExternType::Func(ty) => Some(CoreFunction {
-                    name: export.name().to_owned(),
-                    ty,
-                }),
-                _ => None,
-            })
-            .collect();
+        let engine = module.engine().clone();
         Ok(Self {
-            name,
-            pre,
-            functions,
-            shared,
-            policy,
+            functions: functions(module),
+            maker: Maker::new(name, engine, policy, move |store| instantiate(&pre, store)),
         })
     }
 
-    /// The name the plugin was loaded under.
+    /// Links `modules` in order (see [`PluginHost::link_core_modules`]); the functions are the
+    /// last module's.
+    ///
+    /// [`PluginHost::link_core_modules`]: crate::PluginHost::link_core_modules
+    pub(crate) fn linked(
+        modules: Vec<Link>,
+        linker: &Linker<CoreState<T>>,
+        policy: Arc<Policy>,
+    ) -> Result<Self, Error> {
+        linking::check(&modules, linker)?;
+        let Some((_, last)) = modules.last() else {
+            return Err(Error::Unlinkable {
+                plugin: String::new(),
+                source: wasmtime::format_err!("there are no modules to link").into(),
+            });
+        };
+        let functions = functions(last);
+        let engine = last.engine().clone();
+        let name = modules
+            .iter()
+            .map(|(name, _)| name.as_ref())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let linker = linker.clone();
+        let maker = Maker::new(name.into(), engine, policy, move |store| {
+            linking::instantiate(&modules, &linker, store)
+        });
+        Ok(Self { maker, functions })
+    }
+
+    /// The name the plugin was loaded under (`a.wasm + b.wasm` for linked modules).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.maker.name
     }
 
     /// Every function the module exports, in the module's order.
@@ -124,7 +150,7 @@ impl DynamicCoreModule {
     /// [`Error::NoSuchExport`] if there is none; it lists every function with its signature.
     pub fn function(&self, name: &str) -> Result<CoreFunction, Error> {
         super::find(
-            &self.name,
+            &self.maker.name,
             &self.functions,
             name,
             |f| [f.name.as_str(); 3],
@@ -133,75 +159,54 @@ impl DynamicCoreModule {
         .cloned()
     }
 
-    /// Creates a fresh instance in a store of its own, under the host's limits and grants,
-    /// and runs its `_initialize` export if it has one.
+    /// Creates a fresh instance in a store of its own holding `data`, under the host's limits
+    /// and grants, and runs its `_initialize` export if it has one.
     ///
     /// # Errors
     /// [`Error::Instantiate`] if the start function or `_initialize` traps or runs into a
     /// limit, or a granted directory cannot be opened.
-    pub fn instantiate(&self) -> Result<DynamicCoreInstance, Error> {
-        let output = CapturedOutput::new(self.policy.limits.output_bytes);
-        let (store, instance) = self.store(&output)?;
-        Ok(DynamicCoreInstance {
-            plugin: self.clone(),
-            output,
-            store,
-            instance,
-            poisoned: false,
-        })
-    }
-
-    fn store(&self, output: &CapturedOutput) -> Result<(Store<CoreState>, Instance), Error> {
-        let host = HostState::new(self.name.clone(), self.shared.clone());
-        let engine = self.pre.module().engine();
-        let mut store = core_store(engine, host, output, &self.policy)
-            .map_err(|source| Error::instantiate(&self.name, source, None))?;
-        let instance = run(&mut store, &self.policy.limits, |store| {
-            instantiate(&self.pre, store)
-        })
-        .map_err(|failed| failed.instantiate(&self.name))?;
-        Ok((store, instance))
+    pub fn instantiate(&self, data: T) -> Result<DynamicCoreInstance<T>, Error> {
+        Instance::new(self.maker.clone(), data)
     }
 }
 
-/// One instance of a [`DynamicCoreModule`], with its own store; after a failed call the next
-/// call runs on a fresh instance.
-pub struct DynamicCoreInstance {
-    plugin: DynamicCoreModule,
-    output: CapturedOutput,
-    store: Store<CoreState>,
-    instance: Instance,
-    poisoned: bool,
+/// The function exports of `module`, in its order.
+fn functions(module: &Module) -> Arc<[CoreFunction]> {
+    module
+        .exports()
+        .filter_map(|export| match export.ty() {
+            ExternType::Func(ty) => Some(CoreFunction {
+                name: export.name().to_owned(),
+                ty,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
-impl DynamicCoreInstance {
+impl<T: Transactional + Send + 'static> DynamicCoreInstance<T> {
     /// Calls `function` with `args` under the host's limits and returns its results.
     ///
     /// # Errors
     /// [`Error::Call`] if the arguments do not fit the signature or the call fails;
     /// [`Error::Instantiate`] if a fresh instance was due and could not be made.
-    pub fn call(&mut self, function: &CoreFunction, args: &[Val]) -> Result<Vec<Val>, Error> {
-        if self.poisoned {
-            (self.store, self.instance) = self.plugin.store(&self.output)?;
-            self.poisoned = false;
-        }
-        let instance = self.instance;
-        run(&mut self.store, &self.plugin.policy.limits, |store| {
-            let func = instance
-                .get_func(&mut *store, &function.name)
-                .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
-            let mut results = vec![Val::I32(0); function.ty.results().len()];
-            func.call(&mut *store, args, &mut results)?;
-            Ok(results)
-        })
-        .map_err(|failed| {
-            self.poisoned = true;
-            failed.call(&self.plugin.name, &function.name)
-        })
-    }
-
-    /// The instance's captured stdout and stderr.
-    pub fn output(&self) -> &CapturedOutput {
-        &self.output
+    pub fn call_function(
+        &mut self,
+        function: &CoreFunction,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Error> {
+        self.call(
+            &function.name,
+            |instance, store: &mut Store<CoreState<T>>| {
+                let func = instance
+                    .get_func(&mut *store, &function.name)
+                    .ok_or_else(|| {
+                        wasmtime::format_err!("no function export `{}`", function.name)
+                    })?;
+                let mut results = vec![Val::I32(0); function.ty.results().len()];
+                func.call(&mut *store, args, &mut results)?;
+                Ok(results)
+            },
+        )
     }
 }

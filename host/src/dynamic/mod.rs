@@ -12,13 +12,13 @@
 //! use plugin_host::dynamic::DynamicPlugin;
 //!
 //! # fn main() -> Result<(), plugin_host::Error> {
-//! let host = PluginHost::new()?;
-//! let DynamicPlugin::Component(plugin) = host.load_dynamic("greeter.wasm")? else {
+//! let host = PluginHost::<()>::new()?;
+//! let DynamicPlugin::Component(plugin) = host.dynamic(&host.load("greeter.wasm")?)? else {
 //!     panic!("not a component")
 //! };
 //! let greet = plugin.function("greet")?;
 //! let args = greet.parse_args(plugin.name(), &["\"world\""])?;
-//! let results = plugin.instantiate()?.call(&greet, &args)?;
+//! let results = plugin.instantiate(())?.call_function(&greet, &args)?;
 //! assert_eq!(plugin_host::dynamic::to_wave(&results), "\"Hello, world!\"");
 //! # Ok(())
 //! # }
@@ -32,18 +32,19 @@ pub use core::{CoreFunction, DynamicCoreInstance, DynamicCoreModule};
 
 use wasmtime::component::wasm_wave::{self, wasm::WasmValue};
 
-use crate::{CapturedOutput, Error, PluginKind};
+use crate::{CapturedOutput, Error, PluginKind, Transactional};
 
-/// A plugin loaded for dynamic calls: any component, or any core module.
+/// A plugin loaded for dynamic calls: any component, or any core module (or linked chain of
+/// them); `T` is the application's per-instance state.
 #[derive(Debug)]
-pub enum DynamicPlugin {
+pub enum DynamicPlugin<T: 'static> {
     /// A component of any world whose imports the host provides.
-    Component(DynamicComponent),
-    /// A core module whose imports the host provides.
-    CoreModule(DynamicCoreModule),
+    Component(DynamicComponent<T>),
+    /// A core module (or a chain of linked ones) whose imports the host provides.
+    CoreModule(DynamicCoreModule<T>),
 }
 
-impl DynamicPlugin {
+impl<T: Transactional + Send + 'static> DynamicPlugin<T> {
     /// Which kind of plugin this is.
     pub fn kind(&self) -> PluginKind {
         match self {
@@ -64,7 +65,7 @@ pub struct WaveCall {
     pub output: CapturedOutput,
 }
 
-impl DynamicPlugin {
+impl<T: Transactional + Send + 'static> DynamicPlugin<T> {
     /// The name the plugin was loaded under.
     pub fn name(&self) -> &str {
         match self {
@@ -82,19 +83,24 @@ impl DynamicPlugin {
     }
 
     /// Text in, text out: finds `function`, parses `args` as WAVE against its parameters,
-    /// calls it on a fresh instance and writes the results as WAVE.
+    /// calls it on a fresh instance holding `data` and writes the results as WAVE.
     ///
     /// # Errors
     /// Before calling: [`Error::NoSuchExport`], [`Error::BadArguments`], or
     /// [`Error::Instantiate`]. A failed call is `Ok` with the error in
     /// [`WaveCall::results`], beside the output the plugin wrote before it failed.
-    pub fn call_wave(&self, function: &str, args: &[impl AsRef<str>]) -> Result<WaveCall, Error> {
+    pub fn call_wave(
+        &self,
+        function: &str,
+        args: &[impl AsRef<str>],
+        data: T,
+    ) -> Result<WaveCall, Error> {
         match self {
             Self::Component(plugin) => {
                 let function = plugin.function(function)?;
                 let args = function.parse_args(plugin.name(), args)?;
-                let mut instance = plugin.instantiate()?;
-                let results = instance.call(&function, &args);
+                let mut instance = plugin.instantiate(data)?;
+                let results = instance.call_function(&function, &args);
                 Ok(WaveCall {
                     signature: function.to_string(),
                     results: results.map(|results| to_wave(&results)),
@@ -104,8 +110,8 @@ impl DynamicPlugin {
             Self::CoreModule(plugin) => {
                 let function = plugin.function(function)?;
                 let args = function.parse_args(plugin.name(), args)?;
-                let mut instance = plugin.instantiate()?;
-                let results = instance.call(&function, &args);
+                let mut instance = plugin.instantiate(data)?;
+                let results = instance.call_function(&function, &args);
                 Ok(WaveCall {
                     signature: function.to_string(),
                     results: results.map(|results| to_wave(&results)),

@@ -6,19 +6,16 @@ use wit_parser::{ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey};
 
 use super::types::{same_function, signature};
 use super::{ComponentReport, ItemVerdict};
-use crate::component::WORLD;
-use crate::state::ComponentState;
+use crate::component::ComponentState;
+use crate::contract::Contract;
 
-/// The host's world, as the binary was built with it.
-const PLUGIN_WIT: &str = include_str!("../../../wit/plugin.wit");
-
-/// Inspects `component` (compiled from `bytes`) against the host's `linker` and world.
-/// `load` is what loading it would say; it decides when the items alone find nothing.
-pub(crate) fn inspect_component(
+/// Inspects `component` (compiled from `bytes`) against the host's `linker` and, if given, the
+/// `contract`: the version the component targets, and that version's exports.
+pub(crate) fn inspect_component<T: 'static>(
     bytes: &[u8],
     component: &Component,
-    linker: &Linker<ComponentState>,
-    load: Result<(), String>,
+    linker: &Linker<ComponentState<T>>,
+    contract: Option<&Contract>,
 ) -> Result<ComponentReport, String> {
     let DecodedWasm::Component(resolve, world) =
         wit_component::decode(bytes).map_err(|e| because("cannot decode its WIT", e))?
@@ -49,29 +46,41 @@ pub(crate) fn inspect_component(
         .collect();
     let mut report = ComponentReport {
         wit: printer.output.to_string(),
+        version: None,
+        world: None,
         imports,
-        exports: exports(&resolve, world)?,
-        other_problem: None,
+        exports: Vec::new(),
+        other_problems: Vec::new(),
     };
-    if report
-        .imports
-        .iter()
-        .chain(&report.exports)
-        .all(|item| item.problem.is_none())
-    {
-        report.other_problem = load.err();
+    if let Some(contract) = contract {
+        let version = match contract.target("the component", component) {
+            Ok(version) => {
+                if !contract.referenced_versions(component).is_empty() {
+                    report.version = Some(version.to_owned());
+                }
+                version
+            }
+            Err(error) => {
+                report.other_problems.push(error.to_string());
+                contract.versions().last().unwrap_or_default()
+            }
+        };
+        if let Some(expected) = contract.world(version) {
+            report.world = Some(contract.world_name(version));
+            report.exports = exports(expected, (&resolve, world));
+        }
     }
     Ok(report)
 }
 
 /// Why the host cannot provide the import `key`, found by linking a probe component that
 /// imports only it (and what its types need) against the host's linker.
-fn import_problem(
+fn import_problem<T: 'static>(
     resolve: &Resolve,
     key: &WorldKey,
     item: &WorldItem,
     component: &Component,
-    linker: &Linker<ComponentState>,
+    linker: &Linker<ComponentState<T>>,
 ) -> Option<String> {
     let WorldItem::Interface { id, .. } = item else {
         return Some("the host provides interfaces, not functions at the root".to_owned());
@@ -87,11 +96,11 @@ fn import_problem(
 }
 
 /// Links a component that imports only `interface` against `linker`.
-fn probe(
+fn probe<T: 'static>(
     resolve: &Resolve,
     interface: &str,
     component: &Component,
-    linker: &Linker<ComponentState>,
+    linker: &Linker<ComponentState<T>>,
 ) -> Result<(), String> {
     let mut resolve = resolve.clone();
     let wit = format!("package plugin-host:probe;\nworld probe {{\n  import {interface};\n}}\n");
@@ -115,18 +124,11 @@ fn probe(
         .map_err(|e| format!("{e:#}"))
 }
 
-/// Each export the host's world requires, and what is wrong with the component's.
-fn exports(resolve: &Resolve, world: WorldId) -> Result<Vec<ItemVerdict>, String> {
-    let mut expected = Resolve::default();
-    let unexpected = |e| because("cannot read the host's world", e);
-    let package = expected
-        .push_source("plugin.wit", PLUGIN_WIT)
-        .map_err(unexpected)?;
-    let expected_world = expected
-        .select_world(&[package], Some(WORLD))
-        .map_err(unexpected)?;
+/// Each export the `expected` world requires, and what is wrong with the component's (`found`).
+fn exports(expected: (&Resolve, WorldId), found: (&Resolve, WorldId)) -> Vec<ItemVerdict> {
+    let ((expected, expected_world), (resolve, world)) = (expected, found);
     let found = &resolve.worlds[world].exports;
-    Ok(expected.worlds[expected_world]
+    expected.worlds[expected_world]
         .exports
         .iter()
         .map(|(key, item)| {
@@ -138,11 +140,11 @@ fn exports(resolve: &Resolve, world: WorldId) -> Result<Vec<ItemVerdict>, String
                         _ => None,
                     });
                     match found {
-                        None => Some(format!("missing: {}", signature(&expected, wanted))),
-                        Some(f) if same_function((&expected, wanted), (resolve, f)) => None,
+                        None => Some(format!("missing: {}", signature(expected, wanted))),
+                        Some(f) if same_function((expected, wanted), (resolve, f)) => None,
                         Some(f) => Some(format!(
                             "mistyped: expected {}, found {}",
-                            signature(&expected, wanted),
+                            signature(expected, wanted),
                             signature(resolve, f)
                         )),
                     }
@@ -151,7 +153,7 @@ fn exports(resolve: &Resolve, world: WorldId) -> Result<Vec<ItemVerdict>, String
             };
             ItemVerdict { name, problem }
         })
-        .collect())
+        .collect()
 }
 
 /// `what: cause`, with the cause's own causes.

@@ -5,7 +5,8 @@ use std::process::{Command, Output};
 use std::path::{Path, PathBuf};
 
 use plugin_tests::{
-    COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST, HOSTILE_GUEST,
+    Behaviour, COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST, HOSTILE_GUEST,
+    LEGACY_GUEST,
 };
 
 fn plugin_host(args: &[&str]) -> Output {
@@ -49,11 +50,25 @@ fn expect_error(args: &[&str]) -> String {
     stderr
 }
 
+/// The numbers of the closing line `N passed, M failed across K plugin runs: …`.
+fn totals(stdout: &str) -> (usize, usize) {
+    let line = stdout
+        .lines()
+        .find(|line| line.contains(" plugin runs: "))
+        .unwrap_or_else(|| panic!("no closing line in\n{stdout}"));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
 #[test]
 fn run_passes_every_check_on_all_guests() {
     let output = plugin_host(&[
         "run",
         COMPONENT_GUEST,
+        LEGACY_GUEST,
         CORE_PLUGIN,
         "--link",
         CORE_CALC,
@@ -75,10 +90,58 @@ fn run_passes_every_check_on_all_guests() {
         "✓ simple_add(1, 1)",
         "│ core guest: my value is 777",
         "✓ foo(7), which calls the linked add(1, 7)",
-        "16/16 checks passed across 3 plugin runs: all passed",
+        "(component, world example:plugin/plugin@0.1.0)",
+        "(component, world example:plugin/plugin@0.1.1)",
+        "✓ describe().calls",
+        "│ legacy guest (0.1.0): trigger(7)",
+        "across 4 plugin runs: all passed",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
     }
+    let (passed, failed) = totals(&stdout);
+    assert_eq!(failed, 0);
+    assert_eq!(passed, stdout.matches('✓').count());
+}
+
+#[test]
+fn run_keeps_going_after_failed_calls_and_counts_each_one() {
+    // The hostile guest, told through its environment to fail three ways: `just-add` spins,
+    // `point-add` recurses, `trigger` sets the value and then allocates without end.
+    let told = |export: &str, behaviour: Behaviour| {
+        format!("{}={}", Behaviour::variable(export), behaviour.name())
+    };
+    let env = [
+        told("just-add", Behaviour::Spin),
+        told("point-add", Behaviour::Recurse),
+        told("trigger", Behaviour::SetThenAllocate),
+    ];
+    let mut args = vec!["run", "--deadline-ms", "200"];
+    for variable in &env {
+        args.extend(["--env", variable]);
+    }
+    args.push(HOSTILE_GUEST);
+    let stdout = expect(1, &args);
+    for line in [
+        "✗ just-add(15, 27)",
+        "→ failed: it ran past its deadline",
+        "→ failed: it overflowed its stack",
+        "→ failed: it ran into the linear-memory limit",
+        "shared value unchanged (42): the failed call committed nothing",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+    assert!(
+        !stdout.contains("wasm backtrace"),
+        "behind -v only:\n{stdout}"
+    );
+    let (passed, failed) = totals(&stdout);
+    assert_eq!(failed, stdout.matches('✗').count(), "{stdout}");
+    assert_eq!(passed, stdout.matches('✓').count(), "{stdout}");
+    assert!(failed >= 3, "{stdout}");
+
+    args.insert(1, "-v");
+    let verbose = expect(1, &args);
+    assert!(verbose.contains("wasm backtrace"), "{verbose}");
 }
 
 #[test]
@@ -107,7 +170,7 @@ fn run_on_bytes_that_are_not_wasm_exits_2() {
 fn run_still_runs_the_good_plugins_when_one_fails_to_load() {
     let output = plugin_host(&["run", "missing.wasm", COMPONENT_GUEST]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stdout).contains("6/6 checks passed across 1 plugin runs"));
+    assert!(text(&output.stdout).contains(" 0 failed across 1 plugin runs"));
 }
 
 #[test]
@@ -167,7 +230,7 @@ fn run_applies_the_memory_limit_flag() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
     assert!(
-        stdout.contains("✗ stopped: failed to instantiate plugin")
+        stdout.contains("✗ could not run: failed to instantiate plugin")
             && stdout.contains("it ran into the linear-memory limit"),
         "{stdout}"
     );
@@ -188,7 +251,8 @@ fn run_reports_a_hostile_plugin_and_caps_its_output() {
     let stdout = text(&output.stdout);
     for line in [
         "✓ just-add(15, 27)",
-        "failed in `trigger`: it ran past its deadline",
+        "✗ trigger(7): shared value",
+        "→ failed: it ran past its deadline",
         "hostile_guest.wasm stdout:\n  │ hostile guest: line 0\n",
         "more bytes of output dropped (--max-output-kib)",
     ] {
@@ -218,7 +282,7 @@ fn compile_writes_an_artifact_that_run_loads_only_when_allowed() {
 
     let output = plugin_host(&["run", "--allow-precompiled", artifact]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
-    assert!(text(&output.stdout).contains("6/6 checks passed"));
+    assert!(text(&output.stdout).contains(" 0 failed across 1 plugin runs"));
 
     // Fuel changes the machine code: the artifact is refused, not run.
     let output = plugin_host(&["run", "--allow-precompiled", "--fuel", "1000000", artifact]);
@@ -242,19 +306,25 @@ fn run_loads_every_wasm_file_of_a_directory_and_ends_with_a_table() {
         "{stderr}"
     );
     let stdout = text(&output.stdout);
-    let row = |file: &str| {
-        stdout
+    let row = |file: &str| -> (String, usize, usize) {
+        let row: Vec<&str> = stdout
             .lines()
             .find(|line| line.contains(file) && line.contains(" ms"))
             .unwrap_or_else(|| panic!("no table row for {file} in\n{stdout}"))
             .split_whitespace()
             .skip(1)
             .take(3)
-            .collect::<Vec<_>>()
+            .collect();
+        let number = |n: &str| n.parse::<usize>().expect("a count");
+        (row[0].to_owned(), number(row[1]), number(row[2]))
     };
     assert!(stdout.contains("passed  failed  time"), "{stdout}");
-    assert_eq!(row("/guest.wasm"), ["component", "6", "0"]);
-    assert_eq!(row("/hostile_guest.wasm"), ["component", "4", "1"]);
+    for good in ["/guest.wasm", "/legacy_guest.wasm"] {
+        let (kind, passed, failed) = row(good);
+        assert!(kind == "component" && passed > 0 && failed == 0, "{stdout}");
+    }
+    let (_, passed, failed) = row("/hostile_guest.wasm");
+    assert!(passed > 0 && failed > 0, "its trigger times out:\n{stdout}");
 }
 
 #[test]
@@ -347,6 +417,28 @@ fn call_takes_and_prints_wave_values() {
             "\"HI\"\n"
         );
     }
+}
+
+#[test]
+fn call_works_on_both_versions_and_says_what_an_old_one_lacks() {
+    assert_eq!(
+        expect(0, &["call", "-q", LEGACY_GUEST, "just-add", "40", "2"]),
+        "42\n"
+    );
+    let info = expect(0, &["call", COMPONENT_GUEST, "describe"]);
+    assert!(
+        info.starts_with(r#"{name: "guest", version: "0.1.0", calls: ["just-add""#),
+        "{info}"
+    );
+    assert_eq!(
+        expect(0, &["call", COMPONENT_GUEST, "sum-points", "[]"]),
+        "err(empty)\n"
+    );
+    let stderr = expect_error(&["call", LEGACY_GUEST, "describe"]);
+    assert!(
+        stderr.contains("has no function export `describe`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -490,10 +582,21 @@ fn inspect_passes_the_projects_plugins() {
     let stdout = expect(0, &["inspect", COMPONENT_GUEST]);
     for line in [
         "export point-add: func(a: point, b: point) -> point;",
-        "✓ example:plugin/host@0.1.0",
+        "✓ example:plugin/host@0.1.1",
         "✓ wasi:cli/stdout@0.2.6",
+        "targets version 0.1.1: example:plugin/plugin@0.1.1",
         "✓ point-add",
-        "verdict: compatible with the world example:plugin/plugin@0.1.0",
+        "✓ describe",
+        "offers: just-add, point-add, trigger, describe, sum-points",
+        "verdict: compatible with the world example:plugin/plugin@0.1.1",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+    let stdout = expect(0, &["inspect", LEGACY_GUEST]);
+    for line in [
+        "✓ example:plugin/host@0.1.0",
+        "targets version 0.1.0: example:plugin/plugin@0.1.0",
+        "offers: just-add, point-add, trigger\n",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
     }
@@ -510,6 +613,7 @@ fn inspect_shows_another_worlds_component_and_what_it_lacks() {
         "export greet: func(name: string) -> string;",
         "export example:greeter/text@0.1.0;",
         "✓ wasi:filesystem/preopens@0.2.6",
+        "targets no served version; compared with example:plugin/plugin@0.1.0",
         "✗ point-add: missing: func(a: point, b: point) -> point",
         "verdict: does not fit the world example:plugin/plugin@0.1.0:",
     ] {
@@ -538,7 +642,7 @@ fn inspect_names_every_unprovided_import_and_mistyped_export() {
 fn inspect_names_every_core_import_the_host_lacks() {
     let stdout = expect(1, &["inspect", CORE_TOOLBOX]);
     assert!(
-        stdout.contains("import `env.add` is not provided by the host"),
+        stdout.contains("import `env.add`: unknown import: `env::add` has not been defined"),
         "{stdout}"
     );
     assert!(stdout.contains("missing export `just_add`"), "{stdout}");
@@ -557,12 +661,12 @@ fn inspect_and_call_on_a_file_that_is_not_wasm_exit_2() {
 fn run_json_and_quiet() {
     let stdout = expect(0, &["run", "--json", COMPONENT_GUEST]);
     assert!(
-        stdout.contains(r#""passed": 6"#) && stdout.contains(r#""total": 6"#),
+        stdout.contains(r#""failed": 0"#) && stdout.contains(r#""passed": "#),
         "{stdout}"
     );
     let quiet = expect(0, &["run", "-q", COMPONENT_GUEST]);
     assert!(
-        !quiet.contains("✓") && quiet.contains("6/6 checks passed"),
+        !quiet.contains("✓") && quiet.contains(" 0 failed across 1 plugin runs"),
         "{quiet}"
     );
 }

@@ -10,9 +10,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use example_host::{Error, ExampleHost, Plugin, demo};
 use grants::GrantArgs;
 use limits::LimitArgs;
-use plugin_host::{CompilationCache, Error, Grants, HostConfig, Plugin, PluginHost, demo};
+use plugin_host::{CompilationCache, Grants, HostConfig};
 
 /// Load WebAssembly plugins into a wasmtime host and exercise them.
 #[derive(Parser)]
@@ -21,8 +22,8 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// Show diagnostics on stderr: -v for each plugin's `log` calls and the engine's choices,
-    /// -vv for more. `RUST_LOG` (e.g. `RUST_LOG=plugin_host=debug`) overrides.
+    /// Show diagnostics on stderr: -v for what each plugin logs (`log`, `log-message`) and the
+    /// engine's choices, -vv for more. `RUST_LOG` (e.g. `RUST_LOG=plugin=warn`) overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
 
@@ -39,11 +40,13 @@ struct Cli {
 enum Command {
     /// Run the demonstration that fits each plugin and check every result.
     ///
-    /// A component is held to the world example:plugin/plugin@0.1.0; a core module to the raw
-    /// ABI. Exits 0 only if every check passed, 1 if a check or call failed, 2 if a plugin
-    /// could not be loaded.
+    /// A component is held to the world of the contract version it targets (example:plugin
+    /// 0.1.0 or 0.1.1, told from its imports) and checked on every call of that version; a core
+    /// module to the raw ABI. A failed call is a failed check and the run goes on (on a fresh
+    /// instance). Exits 0 only if every check passed, 1 if a check or call failed, 2 if a
+    /// plugin could not be loaded.
     #[command(after_help = "Examples:\n  \
-        plugin-host run guest.wasm core_plugin.wasm\n  \
+        plugin-host run guest.wasm legacy_guest.wasm core_plugin.wasm\n  \
         plugin-host run --link core_calc.wasm core_toolbox.wasm\n  \
         plugin-host run --deadline-ms 100 --fuel 1000000 --max-memory-mib 16 guest.wasm")]
     Run {
@@ -52,9 +55,9 @@ enum Command {
         /// --allow-precompiled), each loaded as its own plugin, in name order.
         paths: Vec<PathBuf>,
 
-        /// Link two core modules: instantiate PROVIDER, satisfy CONSUMER's `env` imports with its
-        /// exports, and call CONSUMER's `foo(7)`.
-        #[arg(long, num_args = 2, value_names = ["PROVIDER", "CONSUMER"])]
+        /// Link core modules in order, each one's exports satisfying the next one's imports,
+        /// and call the last one's `foo(7)`.
+        #[arg(long, num_args = 2.., value_name = "MODULE")]
         link: Vec<PathBuf>,
 
         /// Also load precompiled artifacts (from `plugin-host compile`). They are machine code:
@@ -105,10 +108,11 @@ enum Command {
     /// Show what a plugin is and whether it fits the host.
     ///
     /// For a component: its WIT (decoded with wit-component), then each import with whether
-    /// the host provides it, and each export the world example:plugin/plugin@0.1.0 requires
-    /// with whether the component has it with the right type. For a core module: its imports
-    /// and exports with their types, and what keeps it from the core-module ABI. Exits 0 if the
-    /// plugin fits, 1 if it does not, 2 if it could not be read.
+    /// the host provides it, the version of example:plugin it targets, and each export that
+    /// version's world requires with whether the component has it with the right type (the
+    /// calls it offers). For a core module: its imports and exports with their types, and what
+    /// keeps it from the core-module ABI. Exits 0 if the plugin fits, 1 if it does not, 2 if it
+    /// could not be read.
     #[command(after_help = "Examples:\n  \
         plugin-host inspect guest.wasm\n  \
         plugin-host inspect --json greeter.wasm\n  \
@@ -153,8 +157,8 @@ struct EngineArgs {
 }
 
 impl EngineArgs {
-    fn host(&self, grants: Grants) -> Result<PluginHost, plugin_host::Error> {
-        PluginHost::with_config(HostConfig {
+    fn host(&self, grants: Grants) -> Result<ExampleHost, Error> {
+        ExampleHost::with_config(HostConfig {
             limits: self.limits.limits(),
             grants,
             cache: if self.cache {
@@ -174,15 +178,17 @@ const EXIT_LOAD_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Plugins' own logs (target `plugin`) only with -v: a demonstration makes them on purpose.
     let level = match (cli.quiet, cli.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
+        (true, _) => "error,plugin=off",
+        (false, 0) => "warn,plugin=off",
         (false, 1) => "info",
         (false, _) => "debug",
     };
     let output = Output {
         quiet: cli.quiet,
         json: cli.json,
+        verbose: cli.verbose > 0,
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -217,11 +223,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// How to print: `--quiet`, `--json`.
+/// How to print: `--quiet`, `--json`, `-v`.
 #[derive(Clone, Copy)]
 struct Output {
     quiet: bool,
     json: bool,
+    verbose: bool,
 }
 
 fn run(
@@ -252,11 +259,12 @@ fn run(
             }
         }
     }
-    if let [provider, consumer] = link {
-        let names = format!("{} + {}", provider.display(), consumer.display());
+    if !link.is_empty() {
         let start = Instant::now();
-        match host.link_core_modules(provider, consumer, "env") {
-            Ok(mut modules) => runs.push((demo::linked(&names, &mut modules), start.elapsed())),
+        match host.link_core_modules(link) {
+            Ok(modules) => {
+                runs.push((demo::linked(&modules, host.shared_value()), start.elapsed()))
+            }
             Err(error) => {
                 render::load_error(&error);
                 load_failed = true;
@@ -270,7 +278,7 @@ fn run(
         }
         if !output.quiet {
             for transcript in &transcripts {
-                render::transcript(out, transcript)?;
+                render::transcript(out, transcript, output.verbose)?;
             }
         }
         render::table(out, &runs)?;
@@ -335,7 +343,7 @@ fn print_or_stop(print: impl FnOnce(&mut io::StdoutLock<'static>) -> io::Result<
 }
 
 /// Loads `path`, as a precompiled artifact too if `allow_precompiled`.
-fn load(host: &PluginHost, path: &Path, allow_precompiled: bool) -> Result<Plugin, Error> {
+fn load(host: &ExampleHost, path: &Path, allow_precompiled: bool) -> Result<Plugin, Error> {
     match host.load(path) {
         Err(Error::IsPrecompiled { .. }) if allow_precompiled => host.load_precompiled(path),
         loaded => loaded,
@@ -350,10 +358,10 @@ fn call(
     grants: &GrantArgs,
     output: Output,
 ) -> ExitCode {
-    let call = engine
-        .host(grants.grants())
-        .and_then(|host| host.load_dynamic(plugin))
-        .and_then(|plugin| plugin.call_wave(function, args));
+    let call = engine.host(grants.grants()).and_then(|host| {
+        let plugin = host.load_dynamic(plugin)?;
+        plugin.call_wave(function, args, host.state(plugin.name()))
+    });
     let call = match call {
         Ok(call) => call,
         Err(error) => {
@@ -376,7 +384,7 @@ fn call(
 }
 
 fn inspect(plugin: &Path, output: Output) -> ExitCode {
-    let inspection = PluginHost::new().and_then(|host| host.inspect(plugin));
+    let inspection = ExampleHost::new().and_then(|host| host.inspect(plugin));
     let inspection = match inspection {
         Ok(inspection) => inspection,
         Err(error) => {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-/// The host's shared `i32`, which plugins read with `get` and write with `set`.
+/// The example host's shared `i32`, which plugins read with `get` and write with `set`.
 ///
 /// Cloning gives another handle to the same value; handles are cheap, `Send` and `Sync`, so the
 /// embedding application can read or write the value from any thread while plugins run.

@@ -1,6 +1,7 @@
-//! The seed's raw ABI for core modules: the one place that says which imports and exports a core
-//! plugin has, with which types, and how structs sit in linear memory.
+//! The seed's raw ABI for core modules, declared once: which imports and exports a core plugin
+//! has, with which types, and how structs sit in linear memory.
 
+use plugin_host::core_module::signature;
 use wasmtime::{ExternType, FuncType, Module, ValType};
 
 use crate::Point;
@@ -15,10 +16,6 @@ pub const MEMORY: &str = "memory";
 /// signature `(old_ptr, old_len, align, new_len) -> ptr`. When present, the host takes its
 /// scratch memory from it; when absent, the host grows linear memory by a page of its own.
 pub const ALLOCATOR: &str = "cabi_realloc";
-
-/// An optional export that WASI reactors (such as Rust `cdylib`s for wasm32-wasip1) need called
-/// once, before any other export.
-pub const INITIALIZE: &str = "_initialize";
 
 /// A wasm number type in a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,22 +66,11 @@ impl Signature {
     }
 
     fn describe(&self) -> String {
-        describe(
+        signature(
             self.params.iter().map(|n| n.name()),
             self.results.iter().map(|n| n.name()),
         )
     }
-}
-
-/// A signature as `(i32, i32) -> (i64)`.
-pub(crate) fn describe<T: ToString>(
-    params: impl Iterator<Item = T>,
-    results: impl Iterator<Item = T>,
-) -> String {
-    fn list<T: ToString>(types: impl Iterator<Item = T>) -> String {
-        types.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
-    }
-    format!("({}) -> ({})", list(params), list(results))
 }
 
 use Num::{I32, I64};
@@ -120,8 +106,8 @@ pub(crate) fn check_exports(module: &Module) -> Vec<String> {
         Some(other) => problems.push(format!("export `{MEMORY}` is {other:?}, not a memory")),
         None => problems.push(format!("missing export `{MEMORY}` (a memory)")),
     }
-    for signature in &EXPORTS {
-        if let Some(problem) = check_func(module, signature) {
+    for wanted in &EXPORTS {
+        if let Some(problem) = check_func(module, wanted) {
             problems.push(problem);
         }
     }
@@ -131,14 +117,14 @@ pub(crate) fn check_exports(module: &Module) -> Vec<String> {
     problems
 }
 
-fn check_func(module: &Module, signature: &Signature) -> Option<String> {
-    let name = signature.name;
-    let expected = signature.describe();
+fn check_func(module: &Module, wanted: &Signature) -> Option<String> {
+    let name = wanted.name;
+    let expected = wanted.describe();
     match module.get_export(name) {
-        Some(ExternType::Func(ty)) if signature.matches(&ty) => None,
+        Some(ExternType::Func(ty)) if wanted.matches(&ty) => None,
         Some(ExternType::Func(ty)) => Some(format!(
             "export `{name}` has type {}, expected {expected}",
-            describe(ty.params(), ty.results())
+            signature(ty.params(), ty.results())
         )),
         Some(_) => Some(format!(
             "export `{name}` is not a function, expected {expected}"

@@ -4,31 +4,60 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use plugin_host::component::WORLD;
-use plugin_host::demo::{Check, Transcript};
+use example_host::Error;
+use example_host::demo::{Check, Transcript};
 use plugin_host::dynamic::WaveCall;
 use plugin_host::inspect::{CoreItem, Inspection, ItemVerdict};
 use serde_json::{Value, json};
 
-/// Prints one plugin's transcript: a header, a row per check, the plugin's output.
-pub fn transcript(out: &mut impl Write, transcript: &Transcript) -> io::Result<()> {
+/// A failed call in one line: the plugin and export are in the row already, so only what went
+/// wrong (`it ran past its deadline`, `it trapped: …`).
+fn failure(error: &Error) -> String {
+    match error.failure() {
+        Some(failure) => failure.to_string(),
+        None => error.to_string(),
+    }
+}
+
+/// What a check produced, for its row: the result, or `failed: ` and why.
+fn actual(check: &Check) -> String {
+    match &check.actual {
+        Ok(actual) => actual.clone(),
+        Err(error) => format!("failed: {}", failure(error)),
+    }
+}
+
+/// Prints one plugin's transcript: a header, a row per check (a failed call in one line, and a
+/// second for what the check saw; `verbose` adds the error's causes and the wasm backtrace),
+/// and the plugin's output.
+pub fn transcript(out: &mut impl Write, transcript: &Transcript, verbose: bool) -> io::Result<()> {
     writeln!(out, "▶ {} ({})", transcript.plugin, transcript.contract)?;
-    let widest = |field: fn(&Check) -> &str| {
-        let widths = transcript.checks.iter().map(|c| field(c).chars().count());
-        widths.max().unwrap_or(0)
-    };
-    let call_width = widest(|c| &c.call);
-    let actual_width = widest(|c| &c.actual);
-    for check in &transcript.checks {
+    let actuals: Vec<String> = transcript.checks.iter().map(actual).collect();
+    let call_width = transcript
+        .checks
+        .iter()
+        .map(|c| c.call.chars().count())
+        .max()
+        .unwrap_or(0);
+    let actual_width = actuals.iter().map(|a| a.chars().count()).max().unwrap_or(0);
+    for (check, actual) in transcript.checks.iter().zip(&actuals) {
         let mark = if check.passed() { '✓' } else { '✗' };
         writeln!(
             out,
-            "  {mark} {:<call_width$}  → {:<actual_width$}  expected {}",
-            check.call, check.actual, check.expected
+            "  {mark} {:<call_width$}  → {actual:<actual_width$}  expected {}",
+            check.call, check.expected
         )?;
+        if let Some(note) = &check.note {
+            writeln!(out, "      {note}")?;
+        }
+        if let (Err(error), true) = (&check.actual, verbose) {
+            for line in error.with_causes().lines() {
+                writeln!(out, "      {line}")?;
+            }
+        }
     }
     if let Some(error) = &transcript.error {
-        writeln!(out, "  ✗ stopped: {}", error.with_causes())?;
+        writeln!(out, "  ✗ could not run: {}", error.with_causes())?;
     }
     for (stream, text) in [
         ("stdout", &transcript.stdout),
@@ -71,8 +100,7 @@ pub fn table(out: &mut impl Write, runs: &[(Transcript, Duration)]) -> io::Resul
         "plugin", "kind"
     )?;
     for (transcript, took) in runs {
-        let passed = transcript.checks.iter().filter(|c| c.passed()).count();
-        let failed = transcript.checks.len() - passed + usize::from(transcript.error.is_some());
+        let (passed, failed) = (transcript.passed_checks(), transcript.failed_checks());
         writeln!(
             out,
             "{:<name_width$}  {:<kind_width$}  {passed:>6}  {failed:>6}  {:.1} ms",
@@ -85,31 +113,29 @@ pub fn table(out: &mut impl Write, runs: &[(Transcript, Duration)]) -> io::Resul
     Ok(())
 }
 
-/// Prints the closing line: how many checks passed, over how many plugins.
+/// Prints the closing line: how many checks passed and failed, over how many plugins.
 pub fn summary(
     out: &mut impl Write,
     transcripts: &[&Transcript],
     load_failed: bool,
 ) -> io::Result<()> {
-    let checks = transcripts.iter().flat_map(|t| &t.checks);
-    let total = checks.clone().count();
-    let passed = checks.filter(|check| check.passed()).count();
-    let stopped = transcripts.iter().filter(|t| t.error.is_some()).count();
-    let verdict = if passed == total && stopped == 0 && !load_failed {
+    let passed: usize = transcripts.iter().map(|t| t.passed_checks()).sum();
+    let failed: usize = transcripts.iter().map(|t| t.failed_checks()).sum();
+    let verdict = if failed == 0 && !load_failed {
         "all passed"
     } else {
         "FAILED"
     };
     writeln!(
         out,
-        "{passed}/{total} checks passed across {} plugin runs: {verdict}",
+        "{passed} passed, {failed} failed across {} plugin runs: {verdict}",
         transcripts.len()
     )?;
     Ok(())
 }
 
 /// Prints a load error with its causes.
-pub fn load_error(error: &plugin_host::Error) {
+pub fn load_error(error: &Error) {
     eprintln!("error: {}", error.with_causes());
 }
 
@@ -159,8 +185,10 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
                 .map(|c| {
                     json!({
                         "call": c.call,
-                        "actual": c.actual,
+                        "actual": c.actual.as_ref().ok(),
+                        "error": c.actual.as_ref().err().map(Error::with_causes),
                         "expected": c.expected,
+                        "note": c.note,
                         "passed": c.passed(),
                     })
                 })
@@ -169,7 +197,7 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
                 "plugin": t.plugin,
                 "contract": t.contract,
                 "checks": checks,
-                "error": t.error.as_ref().map(plugin_host::Error::with_causes),
+                "error": t.error.as_ref().map(Error::with_causes),
                 "stdout": t.stdout,
                 "stderr": t.stderr,
                 "dropped_output_bytes": t.dropped_output_bytes,
@@ -177,11 +205,10 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
             })
         })
         .collect();
-    let checks = runs.iter().flat_map(|(t, _)| &t.checks);
     json!({
         "plugins": plugins,
-        "passed": checks.clone().filter(|c| c.passed()).count(),
-        "total": checks.count(),
+        "passed": runs.iter().map(|(t, _)| t.passed_checks()).sum::<usize>(),
+        "failed": runs.iter().map(|(t, _)| t.failed_checks()).sum::<usize>(),
         "load_failed": load_failed,
     })
 }
@@ -203,7 +230,14 @@ pub fn inspection(out: &mut impl Write, plugin: &str, inspection: &Inspection) -
             }
             writeln!(out)?;
             verdicts(out, "imports", &report.imports)?;
-            verdicts(out, &format!("exports {WORLD} requires"), &report.exports)?;
+            if let Some(world) = &report.world {
+                match &report.version {
+                    Some(version) => writeln!(out, "targets version {version}: {world}\n")?,
+                    None => writeln!(out, "targets no served version; compared with {world}\n")?,
+                }
+                verdicts(out, &format!("exports {world} requires"), &report.exports)?;
+                writeln!(out, "offers: {}\n", report.offers().join(", "))?;
+            }
         }
         Inspection::CoreModule(report) => {
             writeln!(out, "{plugin}: core module\n")?;
@@ -212,7 +246,10 @@ pub fn inspection(out: &mut impl Write, plugin: &str, inspection: &Inspection) -
         }
     }
     let contract = match inspection {
-        Inspection::Component(_) => format!("the world {WORLD}"),
+        Inspection::Component(report) => match &report.world {
+            Some(world) => format!("the world {world}"),
+            None => "the host".to_owned(),
+        },
         Inspection::CoreModule(_) => "the core-module ABI".to_owned(),
     };
     let problems = inspection.problems();
@@ -270,7 +307,9 @@ pub fn inspection_json(plugin: &str, inspection: &Inspection) -> Value {
     let mut value = match inspection {
         Inspection::Component(report) => json!({
             "kind": "component",
-            "world": WORLD,
+            "version": report.version,
+            "world": report.world,
+            "offers": report.offers(),
             "wit": report.wit,
             "imports": verdicts(&report.imports),
             "exports": verdicts(&report.exports),

@@ -1,0 +1,286 @@
+//! The example world, `example:plugin`, served by the [`plugin_host`] library: what an
+//! application that embeds plugins writes, and the `plugin-host` command built on it.
+//!
+//! - [`contract`]: the WIT contract at every version it is served (0.1.0 and 0.1.1 today), one
+//!   `bindgen!` module per version, and [`ContractPlugin`], which holds whichever version a
+//!   component targets. Calls a plugin's version lacks answer a typed error.
+//! - [`HostState`]: what the contract's host functions act on: the [`SharedValue`], staged per
+//!   call, and the values and messages a plugin logs.
+//! - [`abi`]: the seed's raw core-module ABI on the library's core-module path.
+//! - [`demo`]: the checks `plugin-host run` makes.
+//!
+//! ```no_run
+//! use example_host::{ExampleHost, Plugin, Point};
+//!
+//! # fn main() -> Result<(), plugin_host::Error> {
+//! let host = ExampleHost::new()?;
+//! let Plugin::Component(plugin) = host.load("guest.wasm")? else { panic!("not a component") };
+//! let mut instance = plugin.instantiate()?;
+//! assert_eq!(instance.just_add(15, 27)?, 42);
+//! let sum = instance.point_add(Point { x: 1, y: 2 }, Point { x: 3, y: 4 })?;
+//! assert_eq!((sum.x, sum.y), (4, 6));
+//! instance.trigger(7)?; // logs 14 and sets the shared value to 42 + 7 + 5
+//! assert_eq!(host.shared_value().get(), 54);
+//! if plugin.has("describe") {
+//!     println!("{} offers {:?}", plugin.name(), instance.describe()?.calls);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod abi;
+pub mod contract;
+pub mod demo;
+mod shared;
+mod state;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use plugin_host::contract::Contract;
+use plugin_host::dynamic::{DynamicCoreModule, DynamicPlugin};
+use plugin_host::inspect::Inspection;
+use plugin_host::wasmtime::component::HasSelf;
+use plugin_host::{Allocator, HostConfig, Limits, Loaded, PluginHost, PluginKind};
+
+pub use abi::{AbiInstance, AbiPlugin};
+pub use contract::{ContractInstance, ContractPlugin, Point};
+pub use plugin_host::{CapturedOutput, Error};
+pub use shared::SharedValue;
+pub use state::{HostState, Message};
+
+/// A loaded plugin of either kind.
+#[derive(Debug, Clone)]
+pub enum Plugin {
+    /// A component fitting a served version of `example:plugin`.
+    Component(ContractPlugin),
+    /// A core module fitting the raw ABI of [`abi::spec`].
+    CoreModule(AbiPlugin),
+}
+
+impl Plugin {
+    /// The name the plugin was loaded under.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Component(plugin) => plugin.name(),
+            Self::CoreModule(plugin) => plugin.name(),
+        }
+    }
+
+    /// Which kind of plugin this is.
+    pub fn kind(&self) -> PluginKind {
+        match self {
+            Self::Component(_) => PluginKind::Component,
+            Self::CoreModule(_) => PluginKind::CoreModule,
+        }
+    }
+}
+
+/// The example's host: a [`PluginHost`] whose linkers carry the contract's host functions (for
+/// every served version) and the ABI's `env` functions, the parsed [`Contract`], and the
+/// [`SharedValue`] those functions act on.
+///
+/// `Send + Sync`: load plugins from any thread, instantiate them on any thread.
+pub struct ExampleHost {
+    host: PluginHost<HostState>,
+    contract: Arc<Contract>,
+    shared: SharedValue,
+}
+
+impl ExampleHost {
+    /// A host with the library's default configuration, whose shared value starts at
+    /// [`SharedValue::INITIAL`] (42).
+    ///
+    /// # Errors
+    /// As [`ExampleHost::with_config`].
+    pub fn new() -> Result<Self, Error> {
+        Self::with_config(HostConfig::default())
+    }
+
+    /// A host whose plugins run under `limits`.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::with_config`].
+    pub fn with_limits(limits: Limits) -> Result<Self, Error> {
+        Self::with_config(HostConfig {
+            limits,
+            ..HostConfig::default()
+        })
+    }
+
+    /// A host built from `config` (limits, allocator, compilation cache, grants).
+    ///
+    /// # Errors
+    /// [`Error::Setup`] if wasmtime cannot create the engine or link the host functions;
+    /// [`Error::Contract`] if the embedded WIT does not parse.
+    pub fn with_config(config: HostConfig) -> Result<Self, Error> {
+        let mut host = PluginHost::with_config(config)?;
+        contract::latest::Plugin::add_to_linker::<_, HasSelf<HostState>>(
+            host.component_linker_mut(),
+            plugin_host::component::ComponentState::data_mut,
+        )
+        .map_err(Error::setup)?;
+        abi::add_to_linker(host.core_linker_mut()).map_err(Error::setup)?;
+        Ok(Self {
+            host,
+            contract: Arc::new(contract::contract()?),
+            shared: SharedValue::default(),
+        })
+    }
+
+    /// The library's host underneath, for what the example does not wrap.
+    pub fn host(&self) -> &PluginHost<HostState> {
+        &self.host
+    }
+
+    /// The contract, at every version served.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    /// The value plugins read with `get` and write with `set`; the application may read and
+    /// write it too, from any thread.
+    pub fn shared_value(&self) -> &SharedValue {
+        &self.shared
+    }
+
+    /// The limits every plugin runs under.
+    pub fn limits(&self) -> &Limits {
+        self.host.limits()
+    }
+
+    /// The allocator the engine ended up with.
+    pub fn allocator(&self) -> Allocator {
+        self.host.allocator()
+    }
+
+    /// A fresh state for an instance of `plugin`, acting on the shared value: for the
+    /// library's dynamic calls.
+    pub fn state(&self, plugin: &str) -> HostState {
+        HostState::new(plugin.into(), self.shared.clone())
+    }
+
+    /// Loads the plugin at `path`, tells a component from a core module by its header, and
+    /// checks it: a component against the world of the contract version it targets, a core
+    /// module against the raw ABI.
+    ///
+    /// # Errors
+    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], [`Error::Compile`],
+    /// [`Error::UnservedVersion`], [`Error::MixedVersions`], [`Error::WorldMismatch`] or
+    /// [`Error::AbiMismatch`]; each names the plugin by `path`.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
+        self.check(&self.host.load(path)?)
+    }
+
+    /// As [`ExampleHost::load`], for bytes in memory named `name`.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::load`], but never [`Error::Read`].
+    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Plugin, Error> {
+        self.check(&self.host.load_bytes(name, bytes)?)
+    }
+
+    /// Loads the component at `path`.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::load`], plus [`Error::WrongKind`] if the file is a core module.
+    pub fn load_component(&self, path: impl AsRef<Path>) -> Result<ContractPlugin, Error> {
+        self.component(&self.host.load(path)?)
+    }
+
+    /// Loads the core module at `path`.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::load`], plus [`Error::WrongKind`] if the file is a component.
+    pub fn load_core_module(&self, path: impl AsRef<Path>) -> Result<AbiPlugin, Error> {
+        let plugin = self.host.core_module(&self.host.load(path)?)?;
+        Ok(AbiPlugin::new(plugin, self.shared.clone()))
+    }
+
+    /// Loads a precompiled artifact (from [`ExampleHost::precompile`]) and checks it like
+    /// [`ExampleHost::load`]. Load only artifacts you made: they are machine code.
+    ///
+    /// # Errors
+    /// [`Error::Read`], [`Error::NotPrecompiled`], and the checks of [`ExampleHost::load`].
+    pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
+        self.check(&self.host.load_precompiled(path)?)
+    }
+
+    /// Compiles the plugin at `path` into a precompiled artifact, after checking it as
+    /// [`ExampleHost::load`] does.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::load`].
+    pub fn precompile(&self, path: impl AsRef<Path>) -> Result<Vec<u8>, Error> {
+        let loaded = self.host.load(path)?;
+        self.check(&loaded)?;
+        self.host.precompile(&loaded)
+    }
+
+    /// Loads the plugin at `path` for calls by export name: a component of any world or a core
+    /// module of any ABI whose imports the host provides.
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`], and [`Error::Unlinkable`].
+    pub fn load_dynamic(&self, path: impl AsRef<Path>) -> Result<DynamicPlugin<HostState>, Error> {
+        self.host.dynamic(&self.host.load(path)?)
+    }
+
+    /// Links the core modules at `paths` in order (see [`PluginHost::link_core_modules`]).
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`] for each file, and [`Error::Unlinkable`].
+    pub fn link_core_modules(
+        &self,
+        paths: &[impl AsRef<Path>],
+    ) -> Result<DynamicCoreModule<HostState>, Error> {
+        let modules = paths
+            .iter()
+            .map(|path| self.host.load(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.host.link_core_modules(&modules)
+    }
+
+    /// Inspects the plugin at `path` against the contract (components) or the raw ABI (core
+    /// modules). A plugin the inspection calls compatible is one [`ExampleHost::load`] accepts.
+    ///
+    /// # Errors
+    /// As [`PluginHost::inspect`].
+    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<Inspection, Error> {
+        let (mut inspection, loaded) = self.host.inspect(path, Some(&self.contract))?;
+        match loaded.as_module() {
+            Ok(module) => inspection.add_problems(abi::spec::check_exports(module)),
+            // Loading decides when the items alone find nothing wrong.
+            Err(_) if inspection.is_compatible() => {
+                if let Err(error) = self.check(&loaded) {
+                    inspection.add_problems([error.with_causes()]);
+                }
+            }
+            Err(_) => {}
+        }
+        Ok(inspection)
+    }
+
+    /// Checks `loaded` as a component of the contract or a core module of the ABI.
+    fn check(&self, loaded: &Loaded) -> Result<Plugin, Error> {
+        match loaded.kind() {
+            PluginKind::Component => self.component(loaded).map(Plugin::Component),
+            PluginKind::CoreModule => {
+                let plugin = self.host.core_module(loaded)?;
+                Ok(Plugin::CoreModule(AbiPlugin::new(
+                    plugin,
+                    self.shared.clone(),
+                )))
+            }
+        }
+    }
+
+    fn component(&self, loaded: &Loaded) -> Result<ContractPlugin, Error> {
+        ContractPlugin::new(
+            &self.host,
+            self.contract.clone(),
+            self.shared.clone(),
+            loaded,
+        )
+    }
+}

@@ -1,0 +1,186 @@
+//! Component plugins of any world, called through the world's `bindgen!` bindings.
+//!
+//! The application generates bindings for its world with wasmtime's `bindgen!`, adds its
+//! imports to [`PluginHost::component_linker_mut`](crate::PluginHost::component_linker_mut)
+//! (with [`ComponentState::data_mut`] as the getter), and implements [`Bindings`] for the
+//! generated world type, which says how to pre-link and instantiate it. Then
+//! [`PluginHost::component`](crate::PluginHost::component) checks a loaded component against
+//! the world and [`ComponentPlugin::instantiate`] makes instances whose calls run under the
+//! host's limits.
+
+use std::sync::Arc;
+
+use wasmtime::Store;
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::grants::Policy;
+use crate::instance::{Maker, StoreData, sealed};
+use crate::limits::Limiter;
+use crate::{Error, Instance, Limits, Transactional};
+
+/// What a component instance's store holds: the application's state `T`, WASI preview 2
+/// (granting only the host's [`Grants`](crate::Grants)) and the store's resource limiter.
+pub struct ComponentState<T> {
+    data: T,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: Limiter,
+}
+
+impl<T> ComponentState<T> {
+    /// The application's state: the getter to hand `bindgen!`'s `add_to_linker`, as
+    /// `ComponentState::data_mut`.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+}
+
+impl<T: Transactional + Send + 'static> StoreData for ComponentState<T> {
+    type Data = T;
+
+    fn data(&self) -> &T {
+        &self.data
+    }
+
+    fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    fn assemble(data: T, mut wasi: WasiCtxBuilder, limits: &Limits) -> Self {
+        Self {
+            data,
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limiter: Limiter::new(limits),
+        }
+    }
+
+    fn limiter(&mut self) -> &mut Limiter {
+        &mut self.limiter
+    }
+
+    fn into_data(self) -> T {
+        self.data
+    }
+}
+
+impl<T> sealed::Sealed for ComponentState<T> {}
+
+impl<T: Send> WasiView for ComponentState<T> {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Adds WASI preview 2 to `linker`; the grants are the store's.
+pub(crate) fn add_wasi<T: Send + 'static>(
+    linker: &mut Linker<ComponentState<T>>,
+) -> wasmtime::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_sync(linker)
+}
+
+/// A world's typed bindings, as wasmtime's `bindgen!` generates them: implement it for the
+/// generated world type (`bindgen!` names it after the world, with a `…Pre` beside it); each
+/// method forwards to the generated one. The [crate documentation](crate) has a complete
+/// embedding, and `examples/bot-host` a whole application.
+pub trait Bindings: Sized + Send + 'static {
+    /// The application's per-instance state, which the world's imports act on.
+    type Data: Transactional + Send + 'static;
+    /// The pre-linked bindings (`bindgen!`'s `…Pre<ComponentState<Data>>`).
+    type Pre: Clone + Send + Sync + 'static;
+    /// The world's full name, e.g. `example:plugin/plugin@0.1.1`, for errors.
+    const WORLD: &'static str;
+
+    /// Checks that the pre-linked component has every export of the world, with its type
+    /// (`bindgen!`'s `…Pre::new`).
+    ///
+    /// # Errors
+    /// wasmtime's, naming the missing or mistyped export.
+    fn pre(pre: InstancePre<ComponentState<Self::Data>>) -> wasmtime::Result<Self::Pre>;
+
+    /// Instantiates the component in `store` (`bindgen!`'s `…Pre::instantiate`).
+    ///
+    /// # Errors
+    /// wasmtime's, if the component's initialisation traps or runs into a limit.
+    fn instantiate(
+        pre: &Self::Pre,
+        store: &mut Store<ComponentState<Self::Data>>,
+    ) -> wasmtime::Result<Self>;
+}
+
+/// An instance of a component plugin of the world `B`; calls go through `B` with
+/// [`Instance::call`].
+pub type ComponentInstance<B> = Instance<ComponentState<<B as Bindings>::Data>, B>;
+
+/// A component plugin, compiled and pre-linked against the host's linker and checked against
+/// the world `B`: instantiating it only creates a store and runs the component's
+/// initialisation.
+///
+/// Cheap to clone and to share across threads; each [`ComponentPlugin::instantiate`] gives an
+/// independent [`ComponentInstance`].
+pub struct ComponentPlugin<B: Bindings> {
+    maker: Arc<Maker<ComponentState<B::Data>, B>>,
+}
+
+impl<B: Bindings> Clone for ComponentPlugin<B> {
+    fn clone(&self) -> Self {
+        Self {
+            maker: self.maker.clone(),
+        }
+    }
+}
+
+impl<B: Bindings> std::fmt::Debug for ComponentPlugin<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComponentPlugin")
+            .field("name", &self.maker.name)
+            .field("world", &B::WORLD)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: Bindings> ComponentPlugin<B> {
+    /// Pre-links `component` against `linker` and checks it against the world `B`.
+    pub(crate) fn new(
+        name: Arc<str>,
+        component: &Component,
+        linker: &Linker<ComponentState<B::Data>>,
+        policy: Arc<Policy>,
+    ) -> Result<Self, Error> {
+        let mismatch = |source: wasmtime::Error| Error::WorldMismatch {
+            plugin: name.to_string(),
+            world: B::WORLD,
+            source: source.into(),
+        };
+        let pre = linker.instantiate_pre(component).map_err(mismatch)?;
+        let pre = B::pre(pre).map_err(mismatch)?;
+        let engine = component.engine().clone();
+        let maker = Maker::new(name, engine, policy, move |store| {
+            B::instantiate(&pre, store)
+        });
+        Ok(Self { maker })
+    }
+
+    /// The name the plugin was loaded under (its path, for plugins loaded from a file).
+    pub fn name(&self) -> &str {
+        &self.maker.name
+    }
+
+    /// Creates a fresh instance in a store of its own holding `data`, under the host's
+    /// [`Limits`].
+    ///
+    /// The instance's WASI grants nothing beyond the host's [`Grants`](crate::Grants) (never
+    /// the network; stdin closed) and its stdout and stderr are captured, up to
+    /// [`Limits::output_bytes`] each.
+    ///
+    /// # Errors
+    /// [`Error::Instantiate`] if the component traps or runs into a limit while initialising,
+    /// or a granted directory cannot be opened.
+    pub fn instantiate(&self, data: B::Data) -> Result<ComponentInstance<B>, Error> {
+        Instance::new(self.maker.clone(), data)
+    }
+}

@@ -1,0 +1,300 @@
+//! One live instance of a plugin, for every kind of plugin: its store, every call into it
+//! under the limits with the host state staged, and a fresh instance after a failure.
+
+use std::sync::Arc;
+
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::WasiCtxBuilder;
+
+use crate::grants::Policy;
+use crate::limits::{Limit, Limiter};
+use crate::{CapturedOutput, Error, Limits, Transactional};
+
+/// What a plugin's store holds: the application's state (its `Data`) beside the library's own
+/// parts (WASI, the limiter). [`component::ComponentState`](crate::component::ComponentState)
+/// and [`core_module::CoreState`](crate::core_module::CoreState) are the two kinds.
+pub trait StoreData: sealed::Sealed + Send + Sized + 'static {
+    /// The application's per-instance state.
+    type Data: Transactional + Send + 'static;
+
+    /// The application's state.
+    fn data(&self) -> &Self::Data;
+
+    /// The application's state, to change it.
+    fn data_mut(&mut self) -> &mut Self::Data;
+
+    /// A new store state around `data`, with WASI from `wasi` and the store limits of `limits`.
+    #[doc(hidden)]
+    fn assemble(data: Self::Data, wasi: WasiCtxBuilder, limits: &Limits) -> Self;
+
+    /// The store's resource limiter.
+    #[doc(hidden)]
+    fn limiter(&mut self) -> &mut Limiter;
+
+    /// The application's state, taken out of a store that is done with.
+    #[doc(hidden)]
+    fn into_data(self) -> Self::Data;
+}
+
+pub(crate) mod sealed {
+    /// Only the library's store states are [`super::StoreData`].
+    pub trait Sealed {}
+}
+
+/// Puts a plugin into a store: instantiates it and looks up what calls go through (`L`).
+type Instantiate<S, L> = dyn Fn(&mut Store<S>) -> wasmtime::Result<L> + Send + Sync;
+
+/// How a loaded plugin makes instances: shared by the plugin and each of its instances, so an
+/// instance can renew itself.
+pub(crate) struct Maker<S: 'static, L> {
+    pub(crate) name: Arc<str>,
+    pub(crate) engine: Engine,
+    pub(crate) policy: Arc<Policy>,
+    instantiate: Box<Instantiate<S, L>>,
+}
+
+impl<S: StoreData, L> Maker<S, L> {
+    pub(crate) fn new(
+        name: Arc<str>,
+        engine: Engine,
+        policy: Arc<Policy>,
+        instantiate: impl Fn(&mut Store<S>) -> wasmtime::Result<L> + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            name,
+            engine,
+            policy,
+            instantiate: Box::new(instantiate),
+        })
+    }
+
+    /// A WASI context granting only the policy's grants and writing to `output`.
+    fn wasi(&self, output: &CapturedOutput) -> Result<WasiCtxBuilder, Error> {
+        output
+            .wasi(&self.policy.grants)
+            .map_err(|source| Error::instantiate(&self.name, source, None))
+    }
+
+    /// A new store holding `data`.
+    fn store(&self, data: S::Data, wasi: WasiCtxBuilder) -> Store<S> {
+        let limits = &self.policy.limits;
+        let mut store = Store::new(&self.engine, S::assemble(data, wasi, limits));
+        store.limiter(|state| state.limiter());
+        store.set_hostcall_fuel(limits.lifted_bytes);
+        store
+    }
+
+    /// Instantiates the plugin in `store`, under the limits.
+    fn live(&self, store: &mut Store<S>) -> Result<L, Error> {
+        run(store, &self.policy.limits, |store| {
+            (self.instantiate)(store)
+        })
+        .map_err(|failed| failed.instantiate(&self.name))
+    }
+}
+
+/// One instance of a plugin, in a store of its own: what every kind of plugin's `instantiate`
+/// gives (as [`ComponentInstance`](crate::component::ComponentInstance),
+/// [`CoreInstance`](crate::core_module::CoreInstance) and the [`dynamic`](crate::dynamic)
+/// instances).
+///
+/// `S` is the store's data ([`StoreData`], holding the application's state); `L` is what calls
+/// go through: the world's bindings for a component, the ABI's typed exports for a core module,
+/// the instance itself for dynamic calls.
+///
+/// Every call goes through [`Instance::call`], which:
+/// - sets the deadline and fuel of [`Limits`] (the store's other limits hold throughout);
+/// - commits the application's state ([`Transactional::commit`]) if the call succeeds and rolls
+///   it back if it fails, so a failed call leaves no trace;
+/// - on failure returns [`Error::Call`] naming the plugin, the export and the
+///   [`Failure`](crate::Failure), and poisons the instance: wasmtime must not run a component
+///   store again after a trap, and a core module's own state may be half-updated. The next
+///   call then runs on a fresh instance of the same plugin, in a fresh store that keeps the
+///   application's state and the captured output.
+pub struct Instance<S: StoreData, L> {
+    maker: Arc<Maker<S, L>>,
+    output: CapturedOutput,
+    /// Always `Some` between method calls: [`Instance::renew`] takes the old store out and puts
+    /// a new one back with nothing fallible in between.
+    store: Option<Store<S>>,
+    /// `None` while the instance is poisoned: its last call failed, or instantiating it afresh
+    /// did.
+    live: Option<L>,
+}
+
+impl<S: StoreData, L> Instance<S, L> {
+    /// Instantiates the plugin `maker` makes in a new store holding `data`.
+    pub(crate) fn new(maker: Arc<Maker<S, L>>, data: S::Data) -> Result<Self, Error> {
+        let output = CapturedOutput::new(maker.policy.limits.output_bytes);
+        let mut store = maker.store(data, maker.wasi(&output)?);
+        let live = maker.live(&mut store)?;
+        Ok(Self {
+            maker,
+            output,
+            store: Some(store),
+            live: Some(live),
+        })
+    }
+
+    /// The name the plugin was loaded under.
+    pub fn name(&self) -> &str {
+        &self.maker.name
+    }
+
+    /// The limits the instance runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.maker.policy.limits
+    }
+
+    /// Calls into the plugin through `f` (typically a `bindgen!` method: `|bindings, store|
+    /// bindings.call_run(store)`), under the limits, with the application's state staged;
+    /// `export` names the call in errors. On a poisoned instance, a fresh instance is made first.
+    ///
+    /// # Errors
+    /// [`Error::Call`] if the call fails, with the [`Failure`](crate::Failure) that says why;
+    /// [`Error::Instantiate`] if a fresh instance was due and could not be made.
+    pub fn call<R>(
+        &mut self,
+        export: &str,
+        f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        self.ready()?;
+        let (Some(live), Some(store)) = (&self.live, &mut self.store) else {
+            return Err(self.lost());
+        };
+        let result = run(store, &self.maker.policy.limits, |store| f(live, store));
+        result.map_err(|failed| {
+            self.live = None;
+            failed.call(&self.maker.name, export)
+        })
+    }
+
+    /// Runs host-side code on the live instance without calling into it: no limits are set and
+    /// nothing is staged. For reading or writing a core module's linear memory between calls.
+    /// On a poisoned instance, a fresh instance is made first.
+    ///
+    /// # Errors
+    /// [`Error::Instantiate`] if a fresh instance was due and could not be made.
+    pub fn with_live<R>(&mut self, f: impl FnOnce(&L, &mut Store<S>) -> R) -> Result<R, Error> {
+        self.ready()?;
+        match (&self.live, &mut self.store) {
+            (Some(live), Some(store)) => Ok(f(live, store)),
+            _ => Err(self.lost()),
+        }
+    }
+
+    /// Marks the instance poisoned: the next call runs on a fresh instance. For host-side
+    /// failures that leave the guest in a state the host cannot trust.
+    pub fn poison(&mut self) {
+        self.live = None;
+    }
+
+    /// The application's state in the store.
+    pub fn data(&self) -> &S::Data {
+        self.store().data().data()
+    }
+
+    /// The application's state in the store, to change it between calls.
+    pub fn data_mut(&mut self) -> &mut S::Data {
+        self.store_mut().data_mut().data_mut()
+    }
+
+    /// The plugin's captured stdout and stderr, across renewals.
+    pub fn output(&self) -> &CapturedOutput {
+        &self.output
+    }
+
+    /// Renews the instance if it is poisoned.
+    fn ready(&mut self) -> Result<(), Error> {
+        match self.live {
+            Some(_) => Ok(()),
+            None => self.renew(),
+        }
+    }
+
+    /// The error for an instance without a live store, which [`Instance::ready`] rules out.
+    fn lost(&self) -> Error {
+        Error::instantiate(
+            &self.maker.name,
+            wasmtime::format_err!("the instance could not be renewed"),
+            None,
+        )
+    }
+
+    /// Replaces the store with a fresh one that holds the same application state (as of the
+    /// last commit), and instantiates the plugin in it.
+    fn renew(&mut self) -> Result<(), Error> {
+        let wasi = self.maker.wasi(&self.output)?;
+        let old = self.store.take().expect("an instance always has a store");
+        let mut store = self.maker.store(old.into_data().into_data(), wasi);
+        let live = self.maker.live(&mut store);
+        self.store = Some(store);
+        self.live = Some(live?);
+        Ok(())
+    }
+
+    fn store(&self) -> &Store<S> {
+        self.store.as_ref().expect("an instance always has a store")
+    }
+
+    fn store_mut(&mut self) -> &mut Store<S> {
+        self.store.as_mut().expect("an instance always has a store")
+    }
+}
+
+impl<S: StoreData, L> std::fmt::Debug for Instance<S, L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("plugin", &self.maker.name)
+            .field("poisoned", &self.live.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Guest code that failed: wasmtime's error, and the limit the store refused meanwhile.
+pub(crate) struct Failed {
+    source: wasmtime::Error,
+    refused: Option<Limit>,
+}
+
+impl Failed {
+    /// The error for a failed call of `export`.
+    pub(crate) fn call(self, plugin: &str, export: &str) -> Error {
+        Error::call(plugin, export, self.source, self.refused)
+    }
+
+    /// The error for a failed instantiation.
+    pub(crate) fn instantiate(self, plugin: &str) -> Error {
+        Error::instantiate(plugin, self.source, self.refused)
+    }
+}
+
+/// Runs `f`, a call into the guest or an instantiation, on `store`.
+///
+/// Before: sets the epoch deadline ([`Limits::deadline`]) and the fuel ([`Limits::fuel`]).
+/// After: commits the application's state and forgets any growth the limiter refused (the
+/// guest coped) if `f` succeeded; rolls the state back and reports the refused limit if not.
+pub(crate) fn run<S: StoreData, R>(
+    store: &mut Store<S>,
+    limits: &Limits,
+    f: impl FnOnce(&mut Store<S>) -> wasmtime::Result<R>,
+) -> Result<R, Failed> {
+    store.set_epoch_deadline(limits.deadline_ticks());
+    let fueled = match limits.fuel {
+        Some(fuel) => store.set_fuel(fuel),
+        None => Ok(()),
+    };
+    let result = fueled.and_then(|()| f(store));
+    let state = store.data_mut();
+    let refused = state.limiter().take_refused();
+    match result {
+        Ok(value) => {
+            state.data_mut().commit();
+            Ok(value)
+        }
+        Err(source) => {
+            state.data_mut().rollback();
+            Err(Failed { source, refused })
+        }
+    }
+}
