@@ -38,7 +38,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use plugin_host::contract::Contract;
-use plugin_host::dynamic::{DynamicCoreModule, DynamicPlugin};
+use plugin_host::dynamic::{DynamicCoreModule, DynamicPlugin, WaveCall};
 use plugin_host::inspect::Inspection;
 use plugin_host::wasmtime::component::HasSelf;
 use plugin_host::{Allocator, HostConfig, Limits, Loaded, PluginHost, PluginKind};
@@ -224,6 +224,36 @@ impl ExampleHost {
     /// As [`PluginHost::load`], and [`Error::Unlinkable`].
     pub fn load_dynamic(&self, path: impl AsRef<Path>) -> Result<DynamicPlugin<HostState>, Error> {
         self.host.dynamic(&self.host.load(path)?)
+    }
+
+    /// Calls `function` of the plugin at `path` by name, with WAVE `args`, on a fresh instance:
+    /// what `plugin-host call` does, for a plugin of any world ([`DynamicPlugin::call_wave`]).
+    /// Asking a plugin of the contract for a call its version lacks is
+    /// [`Error::NotInVersion`], naming the version that added it.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::load_dynamic`] and [`DynamicPlugin::call_wave`].
+    pub fn call_wave(
+        &self,
+        path: impl AsRef<Path>,
+        function: &str,
+        args: &[impl AsRef<str>],
+    ) -> Result<WaveCall, Error> {
+        let loaded = self.host.load(path)?;
+        let plugin = self.host.dynamic(&loaded)?;
+        let call = plugin.call_wave(function, args, self.state(plugin.name()));
+        match (&call, loaded.component()) {
+            (Err(Error::NoSuchExport { .. }), Some(component))
+                if !self.contract.referenced_versions(component).is_empty()
+                    && self.contract.since(function).is_some() =>
+            {
+                let version = self.contract.target(loaded.name(), component)?;
+                Err(self
+                    .contract
+                    .not_in_version(loaded.name(), version, function))
+            }
+            _ => call,
+        }
     }
 
     /// Links the core modules at `paths` in order (see [`PluginHost::link_core_modules`]).

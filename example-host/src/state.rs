@@ -59,6 +59,11 @@ impl HostState {
         }
     }
 
+    /// The name of the plugin this state belongs to.
+    pub fn plugin(&self) -> &str {
+        &self.plugin
+    }
+
     /// `host.log` (component) and `env.host_log_value` (core module): a `tracing` event (target
     /// [`HostState::TRACING_TARGET`]) and a value kept for the application.
     pub(crate) fn log(&mut self, value: i32) {

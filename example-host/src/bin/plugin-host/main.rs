@@ -358,10 +358,9 @@ fn call(
     grants: &GrantArgs,
     output: Output,
 ) -> ExitCode {
-    let call = engine.host(grants.grants()).and_then(|host| {
-        let plugin = host.load_dynamic(plugin)?;
-        plugin.call_wave(function, args, host.state(plugin.name()))
-    });
+    let call = engine
+        .host(grants.grants())
+        .and_then(|host| host.call_wave(plugin, function, args));
     let call = match call {
         Ok(call) => call,
         Err(error) => {

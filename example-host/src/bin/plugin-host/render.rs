@@ -2,6 +2,7 @@
 //! closed stdout (`plugin-host run … | head`) ends the output quietly instead of panicking.
 
 use std::io::{self, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use example_host::Error;
@@ -27,26 +28,53 @@ fn actual(check: &Check) -> String {
     }
 }
 
-/// Prints one plugin's transcript: a header, a row per check (a failed call in one line, and a
-/// second for what the check saw; `verbose` adds the error's causes and the wasm backtrace),
-/// and the plugin's output.
+/// The terminal width a transcript row fits in; a row that would not puts its result on a
+/// line of its own.
+const WIDTH: usize = 80;
+
+/// A plugin's name as the transcript shows it: the file name of each path (`guest.wasm`,
+/// `core_calc.wasm + core_toolbox.wasm`); the header gives the paths once.
+pub fn short_name(plugin: &str) -> String {
+    plugin
+        .split(" + ")
+        .map(|path| {
+            Path::new(path)
+                .file_name()
+                .map_or(path.into(), |file| file.to_string_lossy())
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// Prints one plugin's transcript: a header with the plugin's paths, a row per check (the
+/// expected result only under a failed check; a failed call in one line, a second for what the
+/// check saw; `verbose` adds the error's causes and the wasm backtrace), and the plugin's
+/// output.
 pub fn transcript(out: &mut impl Write, transcript: &Transcript, verbose: bool) -> io::Result<()> {
-    writeln!(out, "▶ {} ({})", transcript.plugin, transcript.contract)?;
-    let actuals: Vec<String> = transcript.checks.iter().map(actual).collect();
+    let name = short_name(&transcript.plugin);
+    writeln!(out, "▶ {name}: {}", transcript.contract)?;
+    if name != transcript.plugin {
+        for path in transcript.plugin.split(" + ") {
+            writeln!(out, "  {path}")?;
+        }
+    }
     let call_width = transcript
         .checks
         .iter()
         .map(|c| c.call.chars().count())
         .max()
         .unwrap_or(0);
-    let actual_width = actuals.iter().map(|a| a.chars().count()).max().unwrap_or(0);
-    for (check, actual) in transcript.checks.iter().zip(&actuals) {
+    for check in &transcript.checks {
         let mark = if check.passed() { '✓' } else { '✗' };
-        writeln!(
-            out,
-            "  {mark} {:<call_width$}  → {actual:<actual_width$}  expected {}",
-            check.call, check.expected
-        )?;
+        let actual = actual(check);
+        if 4 + call_width + 4 + actual.chars().count() <= WIDTH {
+            writeln!(out, "  {mark} {:<call_width$}  → {actual}", check.call)?;
+        } else {
+            writeln!(out, "  {mark} {}\n      → {actual}", check.call)?;
+        }
+        if !check.passed() {
+            writeln!(out, "      expected {}", check.expected)?;
+        }
         if let Some(note) = &check.note {
             writeln!(out, "      {note}")?;
         }
@@ -64,7 +92,7 @@ pub fn transcript(out: &mut impl Write, transcript: &Transcript, verbose: bool) 
         ("stderr", &transcript.stderr),
     ] {
         if !text.is_empty() {
-            writeln!(out, "  {} {stream}:", transcript.plugin)?;
+            writeln!(out, "  {name} {stream}:")?;
             for line in text.lines() {
                 writeln!(out, "  │ {line}")?;
             }
@@ -92,7 +120,7 @@ pub fn table(out: &mut impl Write, runs: &[(Transcript, Duration)]) -> io::Resul
             .max()
             .unwrap_or(0)
     };
-    let name_width = width(&|t| t.plugin.chars().count(), "plugin");
+    let name_width = width(&|t| short_name(&t.plugin).chars().count(), "plugin");
     let kind_width = width(&|t| kind(t).len(), "kind");
     writeln!(
         out,
@@ -104,7 +132,7 @@ pub fn table(out: &mut impl Write, runs: &[(Transcript, Duration)]) -> io::Resul
         writeln!(
             out,
             "{:<name_width$}  {:<kind_width$}  {passed:>6}  {failed:>6}  {:.1} ms",
-            transcript.plugin,
+            short_name(&transcript.plugin),
             kind(transcript),
             took.as_secs_f64() * 1000.0
         )?;
@@ -236,7 +264,11 @@ pub fn inspection(out: &mut impl Write, plugin: &str, inspection: &Inspection) -
                     None => writeln!(out, "targets no served version; compared with {world}\n")?,
                 }
                 verdicts(out, &format!("exports {world} requires"), &report.exports)?;
-                writeln!(out, "offers: {}\n", report.offers().join(", "))?;
+                let offers = report.offers();
+                match offers.as_slice() {
+                    [] => writeln!(out, "offers: none of the calls\n")?,
+                    calls => writeln!(out, "offers: {}\n", calls.join(", "))?,
+                }
             }
         }
         Inspection::CoreModule(report) => {
