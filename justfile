@@ -41,3 +41,26 @@ lint: setup
 # Benchmarks: the host's hot paths against bare wasmtime (criterion, release build; see BENCHMARKS.md).
 bench: setup
     cargo bench --locked -p plugin-benches
+
+# Instruction counts of the hot paths under callgrind, ours against bare wasmtime; fails when a ratio passes its bound (CI runs it).
+bench-count: setup valgrind
+    cargo build --release --locked -p plugin-benches --bin bench-count
+    {{target}}/release/bench-count
+
+# Density: resident memory per live instance, instantiation time as instances pile up, calls per second by threads (wall time: run on an idle machine).
+bench-density: setup
+    cargo run --release --locked -p plugin-benches --bin bench-density
+
+# Install Valgrind (Debian's) if it is missing: with apt-get as root, else say the command.
+[private]
+valgrind:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v valgrind >/dev/null && exit 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing valgrind (Debian package) for the instruction counts"
+        apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+    else
+        echo "bench-count needs valgrind: run 'sudo apt-get install valgrind'" >&2
+        exit 1
+    fi

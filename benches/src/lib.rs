@@ -6,7 +6,9 @@
 //! It binds the frozen first version of the contract (`wit/0.1.0`) and runs the plugin built
 //! for it (`legacy-guest`), so the contract can grow without touching the benchmarks.
 
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use std::path::Path;
+
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -24,6 +26,13 @@ pub struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     value: i32,
+}
+
+impl State {
+    /// Sets the value `get` answers.
+    pub fn set_value(&mut self, value: i32) {
+        self.value = value;
+    }
 }
 
 impl WasiView for State {
@@ -72,27 +81,67 @@ impl Tuning {
     }
 }
 
+/// The epoch deadline of a bare store, in ticks: never reached in a benchmark.
+const FAR_AWAY: u64 = u64::MAX / 2;
+
+/// Bare wasmtime's linker for the world: WASI preview 2 and the host functions, linked once per
+/// engine, as a user of `bindgen!` would.
+pub struct BareHost {
+    linker: Linker<State>,
+}
+
+impl BareHost {
+    /// Links the world's imports for `engine`.
+    ///
+    /// # Errors
+    /// wasmtime's, if linking fails.
+    pub fn new(engine: &Engine) -> wasmtime::Result<Self> {
+        let mut linker = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        bindings::Plugin::add_to_linker::<_, HasSelf<State>>(&mut linker, |state| state)?;
+        Ok(Self { linker })
+    }
+
+    /// Pre-links `component`.
+    ///
+    /// # Errors
+    /// wasmtime's, if the component does not fit the world.
+    pub fn load(&self, component: &Component) -> wasmtime::Result<Bare> {
+        let pre = bindings::PluginPre::new(self.linker.instantiate_pre(component)?)?;
+        Ok(Bare { pre })
+    }
+
+    /// Deserializes the artifact at `path` (from `Engine::precompile_component` on an engine
+    /// with the same configuration) and pre-links it.
+    ///
+    /// # Errors
+    /// wasmtime's, if the artifact is unreadable, made for another configuration, or does not
+    /// fit the world.
+    pub fn load_precompiled(&self, path: &Path) -> wasmtime::Result<Bare> {
+        // SAFETY: the benchmarks load only the artifacts they have just made themselves.
+        let component = unsafe { Component::deserialize_file(self.linker.engine(), path)? };
+        self.load(&component)
+    }
+}
+
 /// A compiled, pre-linked component on bare wasmtime.
 pub struct Bare {
     pre: bindings::PluginPre<State>,
 }
 
 impl Bare {
-    /// Compiles `path` on an engine with `config` and pre-links it.
+    /// Compiles `path` on a new engine with `config` and pre-links it.
     ///
     /// # Errors
     /// wasmtime's, if the engine, compilation or linking fails.
     pub fn new(path: &str, config: &Config) -> wasmtime::Result<Self> {
         let engine = Engine::new(config)?;
-        let component = wasmtime::component::Component::from_file(&engine, path)?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        bindings::Plugin::add_to_linker::<_, HasSelf<State>>(&mut linker, |state| state)?;
-        let pre = bindings::PluginPre::new(linker.instantiate_pre(&component)?)?;
-        Ok(Self { pre })
+        BareHost::new(&engine)?.load(&Component::from_file(&engine, path)?)
     }
 
-    /// A fresh store and instance.
+    /// A fresh store and instance, whose host value starts at 42. If the engine has epoch
+    /// interruption on (the host's engine), the store's deadline is set once, far away: the
+    /// host's per-call deadline is part of what the host adds.
     ///
     /// # Errors
     /// wasmtime's, if instantiation fails.
@@ -103,39 +152,65 @@ impl Bare {
             value: 42,
         };
         let mut store = Store::new(self.pre.engine(), state);
+        store.set_epoch_deadline(FAR_AWAY);
         let plugin = self.pre.instantiate(&mut store)?;
         Ok((store, plugin))
     }
 }
 
 /// The raw-ABI core module on bare wasmtime: WASI preview 1 and the `env` functions linked with
-/// `func_wrap`, `just_add` called as a `TypedFunc`.
+/// `func_wrap`, the exports called as `TypedFunc`s, points passed through linear memory at the
+/// offsets of the ABI (`x` at 0, `y` at 4, little-endian), in scratch memory from the module's
+/// own `cabi_realloc`.
 pub struct BareCore {
     store: Store<wasmtime_wasi::p1::WasiP1Ctx>,
+    memory: wasmtime::Memory,
+    scratch: usize,
     just_add: wasmtime::TypedFunc<(i64, i64), i64>,
+    point_add: wasmtime::TypedFunc<(i32, i32, i32), ()>,
 }
 
 impl BareCore {
-    /// Compiles and instantiates the core module at `path` on an engine with `config`, and runs
-    /// its `_initialize` if it has one.
+    /// Compiles and instantiates the core module at `path` on an engine with `config`.
     ///
     /// # Errors
-    /// wasmtime's, if the engine, compilation, linking or `_initialize` fails.
+    /// As [`BareCore::instantiate`], and wasmtime's if the engine or compilation fails.
     pub fn new(path: &str, config: &Config) -> wasmtime::Result<Self> {
         let engine = Engine::new(config)?;
-        let module = wasmtime::Module::from_file(&engine, path)?;
-        let mut linker = wasmtime::Linker::new(&engine);
+        Self::instantiate(&wasmtime::Module::from_file(&engine, path)?)
+    }
+
+    /// Instantiates `module`, runs its `_initialize` if it has one, and takes 24 bytes of
+    /// scratch memory from its `cabi_realloc`. The epoch deadline is set as in
+    /// [`Bare::instantiate`].
+    ///
+    /// # Errors
+    /// wasmtime's, if linking, `_initialize` or the allocator fails, or an export is missing.
+    pub fn instantiate(module: &wasmtime::Module) -> wasmtime::Result<Self> {
+        let mut linker = wasmtime::Linker::new(module.engine());
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
         linker.func_wrap("env", "host_log_value", |_: i32| {})?;
         linker.func_wrap("env", "host_get_shared_value", || 42)?;
         linker.func_wrap("env", "host_set_shared_value", |_: i32| {})?;
-        let mut store = Store::new(&engine, WasiCtx::builder().build_p1());
-        let instance = linker.instantiate(&mut store, &module)?;
+        let mut store = Store::new(module.engine(), WasiCtx::builder().build_p1());
+        store.set_epoch_deadline(FAR_AWAY);
+        let instance = linker.instantiate(&mut store, module)?;
         if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
             initialize.call(&mut store, ())?;
         }
-        let just_add = instance.get_typed_func(&mut store, "just_add")?;
-        Ok(Self { store, just_add })
+        let realloc =
+            instance.get_typed_func::<(i32, i32, i32, i32), i32>(&mut store, "cabi_realloc")?;
+        let scratch = realloc.call(&mut store, (0, 0, 4, 24))?;
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| wasmtime::format_err!("no memory export"))?;
+        Ok(Self {
+            just_add: instance.get_typed_func(&mut store, "just_add")?,
+            point_add: instance.get_typed_func(&mut store, "point_add")?,
+            scratch: usize::try_from(scratch)?,
+            memory,
+            store,
+        })
     }
 
     /// Calls `just_add(a, b)`.
@@ -144,5 +219,37 @@ impl BareCore {
     /// wasmtime's, if the guest traps.
     pub fn just_add(&mut self, a: i64, b: i64) -> wasmtime::Result<i64> {
         self.just_add.call(&mut self.store, (a, b))
+    }
+
+    /// Calls `point_add(result, a, b)` with `a` and `b` written to linear memory, and reads the
+    /// result back.
+    ///
+    /// # Errors
+    /// wasmtime's, if the guest traps or the scratch memory is out of bounds.
+    pub fn point_add(&mut self, a: Point, b: Point) -> wasmtime::Result<Point> {
+        let encode = |p: Point| {
+            let mut bytes = [0; 8];
+            bytes[..4].copy_from_slice(&p.x.to_le_bytes());
+            bytes[4..].copy_from_slice(&p.y.to_le_bytes());
+            bytes
+        };
+        let (a_ptr, b_ptr, out) = (self.scratch, self.scratch + 8, self.scratch + 16);
+        self.memory.write(&mut self.store, a_ptr, &encode(a))?;
+        self.memory.write(&mut self.store, b_ptr, &encode(b))?;
+        let args = (
+            i32::try_from(out)?,
+            i32::try_from(a_ptr)?,
+            i32::try_from(b_ptr)?,
+        );
+        self.point_add.call(&mut self.store, args)?;
+        let mut bytes = [0; 8];
+        self.memory.read(&self.store, out, &mut bytes)?;
+        let field = |at: usize| {
+            i32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        Ok(Point {
+            x: field(0),
+            y: field(4),
+        })
     }
 }

@@ -17,22 +17,23 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use crate::grants::Policy;
 use crate::instance::{Maker, StoreData, sealed};
 use crate::limits::Limiter;
+use crate::staging::Staged;
 use crate::{Error, Instance, Limits, Transactional};
 
 /// What a component instance's store holds: the application's state `T`, WASI preview 2
 /// (granting only the host's [`Grants`](crate::Grants)) and the store's resource limiter.
 pub struct ComponentState<T> {
-    data: T,
+    data: Staged<T>,
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: Limiter,
 }
 
-impl<T> ComponentState<T> {
+impl<T: Transactional> ComponentState<T> {
     /// The application's state: the getter to hand `bindgen!`'s `add_to_linker`, as
     /// `ComponentState::data_mut`.
     pub fn data_mut(&mut self) -> &mut T {
-        &mut self.data
+        self.data.get_mut()
     }
 }
 
@@ -40,16 +41,20 @@ impl<T: Transactional + Send + 'static> StoreData for ComponentState<T> {
     type Data = T;
 
     fn data(&self) -> &T {
-        &self.data
+        self.data.get()
     }
 
     fn data_mut(&mut self) -> &mut T {
-        &mut self.data
+        self.data.get_mut()
+    }
+
+    fn settle(&mut self, succeeded: bool) {
+        self.data.settle(succeeded);
     }
 
     fn assemble(data: T, mut wasi: WasiCtxBuilder, limits: &Limits) -> Self {
         Self {
-            data,
+            data: Staged::new(data),
             wasi: wasi.build(),
             table: ResourceTable::new(),
             limiter: Limiter::new(limits),
@@ -61,7 +66,7 @@ impl<T: Transactional + Send + 'static> StoreData for ComponentState<T> {
     }
 
     fn into_data(self) -> T {
-        self.data
+        self.data.into_inner()
     }
 }
 

@@ -13,24 +13,62 @@ use crate::{Grants, Limits};
 
 /// Everything a [`PluginHost`](crate::PluginHost) is built from. `HostConfig::default()` is
 /// what [`PluginHost::new`](crate::PluginHost::new) uses: default limits, the pooling
-/// allocator, no compilation cache, no grants.
-#[derive(Debug, Clone, Default)]
+/// allocator for [`HostConfig::DEFAULT_POOL_INSTANCES`] live instances, no compilation cache,
+/// no grants.
+#[derive(Debug, Clone)]
 pub struct HostConfig {
     /// The limits every store runs under.
     pub limits: Limits,
     /// How instances get their memory and tables.
     pub allocator: Allocator,
+    /// How many plugin instances may be alive at once with [`Allocator::Pooling`] (ignored
+    /// on demand). Address space for them is reserved when the host is made: per instance one
+    /// linear memory slot of 4 GiB plus guard (wasmtime's default reservation, which lets
+    /// compiled code skip bounds checks), [`HostConfig::CORE_INSTANCES_PER_PLUGIN`] core
+    /// instance slots and [`HostConfig::TABLES_PER_PLUGIN`] table slots. Only what an instance
+    /// touches becomes resident (see `BENCHMARKS.md`, "Density").
+    ///
+    /// A plugin whose component has more memories, core instances or tables than that takes
+    /// more than one instance's share. Instantiating past the pool fails with
+    /// [`Failure::Limit`](crate::Failure::Limit)`(`[`Limit::Pool`](crate::Limit::Pool)`)`
+    /// until an instance is dropped; nothing else is affected.
+    pub pool_instances: u32,
     /// Where compiled plugins are cached between runs, if anywhere.
     pub cache: CompilationCache,
     /// The WASI capabilities every plugin is granted; none by default.
     pub grants: Grants,
 }
 
+impl HostConfig {
+    /// The default of [`HostConfig::pool_instances`]: wasmtime's own default pool size.
+    pub const DEFAULT_POOL_INSTANCES: u32 = 1000;
+
+    /// Core instance slots reserved per plugin instance in the pool. A Rust component built
+    /// for `wasm32-wasip2` instantiates a few core modules (its code and the shims that tie
+    /// lowered imports to its table); components made with the WASI preview 1 adapter, more.
+    pub const CORE_INSTANCES_PER_PLUGIN: u32 = 8;
+
+    /// Table slots reserved per plugin instance in the pool.
+    pub const TABLES_PER_PLUGIN: u32 = 2;
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            allocator: Allocator::default(),
+            pool_instances: Self::DEFAULT_POOL_INSTANCES,
+            cache: CompilationCache::default(),
+            grants: Grants::default(),
+        }
+    }
+}
+
 /// How the engine allocates instances, memories and tables.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Allocator {
-    /// wasmtime's pooling allocator: address space for [`Allocator::POOL_SIZE`] instances is
-    /// reserved up front, and instantiating takes a slot instead of calling `mmap`. For the
+    /// wasmtime's pooling allocator: address space for [`HostConfig::pool_instances`]
+    /// instances is reserved up front, and instantiating takes a slot instead of calling `mmap`. For the
     /// project's guest the gain was within run-to-run noise on the benchmark machine (see
     /// `BENCHMARKS.md`); it grows with the size of a guest's memories and tables. If the
     /// reservation fails (a machine with little address space, a `ulimit -v`), the host falls
@@ -39,13 +77,6 @@ pub enum Allocator {
     Pooling,
     /// Memory is mapped when an instance is created and unmapped when it is dropped.
     OnDemand,
-}
-
-impl Allocator {
-    /// How many core instances, component instances, memories and tables may be alive at once
-    /// with the pooling allocator (wasmtime's default). Beyond that, instantiation fails until
-    /// an instance is dropped.
-    pub const POOL_SIZE: u32 = 1000;
 }
 
 /// wasmtime's compilation cache: a compiled plugin is stored on disk, keyed by its bytes and
@@ -86,7 +117,7 @@ pub(crate) fn new_engine(config: &HostConfig) -> wasmtime::Result<(Engine, Alloc
     }
     let engine = match config.allocator {
         Allocator::Pooling => {
-            wasmtime_config.allocation_strategy(pooling(&config.limits));
+            wasmtime_config.allocation_strategy(pooling(config));
             match Engine::new(&wasmtime_config) {
                 Ok(engine) => (engine, Allocator::Pooling),
                 Err(error) => {
@@ -105,23 +136,32 @@ pub(crate) fn new_engine(config: &HostConfig) -> wasmtime::Result<(Engine, Alloc
     Ok(engine)
 }
 
-/// The pooling allocator's configuration: [`Allocator::POOL_SIZE`] of everything, and
-/// per-module maxima no tighter than `limits` (so that a module over a limit fails at
-/// instantiation with the typed [`crate::Failure::Limit`], as with on-demand allocation,
-/// rather than at load). The limits themselves are the store's limiter's to enforce.
-fn pooling(limits: &Limits) -> InstanceAllocationStrategy {
+/// The pooling allocator's configuration: room for [`HostConfig::pool_instances`] plugin
+/// instances, and per-module maxima no tighter than the limits (so that a module over a limit
+/// fails at instantiation with the typed [`crate::Failure::Limit`], as with on-demand
+/// allocation, rather than at load). The limits themselves are the store's limiter's to
+/// enforce.
+fn pooling(config: &HostConfig) -> InstanceAllocationStrategy {
     const POOL_MEMORIES_PER_MODULE: usize = 8;
     const POOL_TABLES_PER_MODULE: usize = 8;
     const POOL_TABLE_ELEMENTS: usize = 20_000;
+    // A dropped instance's tables are zeroed in place up to this many bytes instead of being
+    // returned to the kernel with `madvise`: two fewer system calls (and TLB shootdowns) per
+    // instantiation, 14 µs -> 9-10 µs for the Rust guest (BENCHMARKS.md, "Density"). Keeping
+    // linear memory resident the same way made it slower (the guest's 1.1 MiB is zeroed).
+    const TABLE_KEEP_RESIDENT: usize = 64 << 10;
+    let limits = &config.limits;
     let count = |limit: usize, floor: usize| u32::try_from(limit.max(floor)).unwrap_or(u32::MAX);
+    let plugins = config.pool_instances.max(1);
     let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(Allocator::POOL_SIZE)
-        .total_core_instances(Allocator::POOL_SIZE)
-        .total_memories(Allocator::POOL_SIZE)
-        .total_tables(Allocator::POOL_SIZE)
+    pool.total_component_instances(plugins)
+        .total_core_instances(plugins.saturating_mul(HostConfig::CORE_INSTANCES_PER_PLUGIN))
+        .total_memories(plugins)
+        .total_tables(plugins.saturating_mul(HostConfig::TABLES_PER_PLUGIN))
         .max_memories_per_module(count(limits.memories, POOL_MEMORIES_PER_MODULE))
         .max_tables_per_module(count(limits.tables, POOL_TABLES_PER_MODULE))
-        .table_elements(limits.table_elements.max(POOL_TABLE_ELEMENTS));
+        .table_elements(limits.table_elements.max(POOL_TABLE_ELEMENTS))
+        .table_keep_resident(TABLE_KEEP_RESIDENT);
     InstanceAllocationStrategy::Pooling(pool)
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use wasmtime::{Trap, WasmBacktrace};
+use wasmtime::{PoolConcurrencyLimitError, Trap, WasmBacktrace};
 
 use crate::{Limit, PluginKind};
 
@@ -404,6 +404,12 @@ impl Failure {
             (_, Some(limit)) => return Self::Limit(limit),
             (Some(trap), None) => return Self::Trap(trap),
             (None, None) => {}
+        }
+        let pool_full = |cause: &(dyn std::error::Error + 'static)| {
+            cause.downcast_ref::<PoolConcurrencyLimitError>().is_some()
+        };
+        if error.chain().any(pool_full) {
+            return Self::Limit(Limit::Pool);
         }
         const MESSAGES: [(&str, Limit); 4] = [
             ("instance count too high", Limit::Instances),

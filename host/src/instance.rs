@@ -27,6 +27,11 @@ pub trait StoreData: sealed::Sealed + Send + Sized + 'static {
     #[doc(hidden)]
     fn assemble(data: Self::Data, wasi: WasiCtxBuilder, limits: &Limits) -> Self;
 
+    /// Ends a call or instantiation: commits the application's state if it `succeeded`, rolls
+    /// it back if not ([`Transactional`]), when the call touched it.
+    #[doc(hidden)]
+    fn settle(&mut self, succeeded: bool);
+
     /// The store's resource limiter.
     #[doc(hidden)]
     fn limiter(&mut self) -> &mut Limiter;
@@ -50,6 +55,7 @@ pub(crate) struct Maker<S: 'static, L> {
     pub(crate) name: Arc<str>,
     pub(crate) engine: Engine,
     pub(crate) policy: Arc<Policy>,
+    budget: Budget,
     instantiate: Box<Instantiate<S, L>>,
 }
 
@@ -63,6 +69,7 @@ impl<S: StoreData, L> Maker<S, L> {
         Arc::new(Self {
             name,
             engine,
+            budget: Budget::new(&policy.limits),
             policy,
             instantiate: Box::new(instantiate),
         })
@@ -86,10 +93,8 @@ impl<S: StoreData, L> Maker<S, L> {
 
     /// Instantiates the plugin in `store`, under the limits.
     fn live(&self, store: &mut Store<S>) -> Result<L, Error> {
-        run(store, &self.policy.limits, |store| {
-            (self.instantiate)(store)
-        })
-        .map_err(|failed| failed.instantiate(&self.name))
+        run(store, self.budget, |store| (self.instantiate)(store))
+            .map_err(|failed| failed.instantiate(&self.name))
     }
 }
 
@@ -105,7 +110,8 @@ impl<S: StoreData, L> Maker<S, L> {
 /// Every call goes through [`Instance::call`], which:
 /// - sets the deadline and fuel of [`Limits`] (the store's other limits hold throughout);
 /// - commits the application's state ([`Transactional::commit`]) if the call succeeds and rolls
-///   it back if it fails, so a failed call leaves no trace;
+///   it back if it fails, so a failed call leaves no trace (both are skipped when nothing
+///   borrowed the state mutably since the last call: they would change nothing);
 /// - on failure returns [`Error::Call`] naming the plugin, the export and the
 ///   [`Failure`](crate::Failure), and poisons the instance: wasmtime must not run a component
 ///   store again after a trap, and a core module's own state may be half-updated. The next
@@ -162,7 +168,7 @@ impl<S: StoreData, L> Instance<S, L> {
         let (Some(live), Some(store)) = (&self.live, &mut self.store) else {
             return Err(self.lost());
         };
-        let result = run(store, &self.maker.policy.limits, |store| f(live, store));
+        let result = run(store, self.maker.budget, |store| f(live, store));
         result.map_err(|failed| {
             self.live = None;
             failed.call(&self.maker.name, export)
@@ -269,32 +275,41 @@ impl Failed {
     }
 }
 
+/// What [`run`] sets before each call, worked out once per plugin from its [`Limits`].
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    deadline_ticks: u64,
+    fuel: Option<u64>,
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Self {
+        Self {
+            deadline_ticks: limits.deadline_ticks(),
+            fuel: limits.fuel,
+        }
+    }
+}
+
 /// Runs `f`, a call into the guest or an instantiation, on `store`.
 ///
 /// Before: sets the epoch deadline ([`Limits::deadline`]) and the fuel ([`Limits::fuel`]).
-/// After: commits the application's state and forgets any growth the limiter refused (the
-/// guest coped) if `f` succeeded; rolls the state back and reports the refused limit if not.
-pub(crate) fn run<S: StoreData, R>(
+/// After: commits the application's state (if touched) and forgets any growth the limiter
+/// refused (the guest coped) if `f` succeeded; rolls the state back (if touched) and reports
+/// the refused limit if not.
+fn run<S: StoreData, R>(
     store: &mut Store<S>,
-    limits: &Limits,
+    budget: Budget,
     f: impl FnOnce(&mut Store<S>) -> wasmtime::Result<R>,
 ) -> Result<R, Failed> {
-    store.set_epoch_deadline(limits.deadline_ticks());
-    let fueled = match limits.fuel {
+    store.set_epoch_deadline(budget.deadline_ticks);
+    let fueled = match budget.fuel {
         Some(fuel) => store.set_fuel(fuel),
         None => Ok(()),
     };
     let result = fueled.and_then(|()| f(store));
     let state = store.data_mut();
     let refused = state.limiter().take_refused();
-    match result {
-        Ok(value) => {
-            state.data_mut().commit();
-            Ok(value)
-        }
-        Err(source) => {
-            state.data_mut().rollback();
-            Err(Failed { source, refused })
-        }
-    }
+    state.settle(result.is_ok());
+    result.map_err(|source| Failed { source, refused })
 }

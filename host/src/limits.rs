@@ -116,6 +116,9 @@ pub enum Limit {
     Tables,
     /// [`Limits::lifted_bytes`].
     LiftedBytes,
+    /// [`HostConfig::pool_instances`](crate::HostConfig::pool_instances): the pooling
+    /// allocator has no free slot (of instances, memories or tables) for another instance.
+    Pool,
 }
 
 impl fmt::Display for Limit {
@@ -127,6 +130,7 @@ impl fmt::Display for Limit {
             Self::Memories => "the memory-count limit",
             Self::Tables => "the table-count limit",
             Self::LiftedBytes => "the limit on data lifted from the guest",
+            Self::Pool => "the host's limit on live instances (its pool is full)",
         })
     }
 }

@@ -131,6 +131,7 @@ impl AbiInstance {
     /// # Errors
     /// [`Error::Call`] if the call fails; [`Error::Instantiate`] if a fresh instance was due
     /// and could not be made.
+    #[inline]
     pub fn just_add(&mut self, a: i64, b: i64) -> Result<i64, Error> {
         self.instance
             .call("just_add", |e, store| e.just_add.call(store, (a, b)))
@@ -140,6 +141,7 @@ impl AbiInstance {
     ///
     /// # Errors
     /// As [`AbiInstance::just_add`].
+    #[inline]
     pub fn trigger_host_calls(&mut self, input: i32) -> Result<(), Error> {
         self.instance.call("trigger_host_calls", |e, store| {
             e.trigger_host_calls.call(store, input)

@@ -152,6 +152,19 @@ enum Live {
     V0_1_1(ComponentInstance<v0_1_1::Plugin>),
 }
 
+impl std::fmt::Debug for ContractInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let instance: &dyn std::fmt::Debug = match &self.live {
+            Live::V0_1_0(instance) => instance,
+            Live::V0_1_1(instance) => instance,
+        };
+        f.debug_struct("ContractInstance")
+            .field("version", &self.version)
+            .field("instance", instance)
+            .finish()
+    }
+}
+
 /// Runs `$body` with `$instance` bound to the live instance, whatever its version: for calls
 /// every version has. Its types come from [`latest`] in every version.
 macro_rules! every_version {
@@ -174,6 +187,7 @@ impl ContractInstance {
     /// # Errors
     /// [`Error::Call`] if the call fails; [`Error::Instantiate`] if a fresh instance was due
     /// and could not be made.
+    #[inline]
     pub fn just_add(&mut self, a: u64, b: u64) -> Result<u64, Error> {
         every_version!(&mut self.live, instance => {
             instance.call("just-add", |plugin, store| plugin.call_just_add(store, a, b))
@@ -184,6 +198,7 @@ impl ContractInstance {
     ///
     /// # Errors
     /// As [`ContractInstance::just_add`].
+    #[inline]
     pub fn point_add(&mut self, a: Point, b: Point) -> Result<Point, Error> {
         every_version!(&mut self.live, instance => {
             instance.call("point-add", |plugin, store| plugin.call_point_add(store, a, b))
@@ -194,6 +209,7 @@ impl ContractInstance {
     ///
     /// # Errors
     /// As [`ContractInstance::just_add`].
+    #[inline]
     pub fn trigger(&mut self, input: i32) -> Result<(), Error> {
         every_version!(&mut self.live, instance => {
             instance.call("trigger", |plugin, store| plugin.call_trigger(store, input))

@@ -19,6 +19,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use crate::grants::Policy;
 use crate::instance::{Maker, StoreData, sealed};
 use crate::limits::Limiter;
+use crate::staging::Staged;
 use crate::{Error, Instance, Limits, Transactional};
 
 /// An optional export that WASI reactors (such as Rust `cdylib`s for `wasm32-wasip1`) need
@@ -28,15 +29,15 @@ pub const INITIALIZE: &str = "_initialize";
 /// What a core-module instance's store holds: the application's state `T`, WASI preview 1
 /// (granting only the host's [`Grants`](crate::Grants)) and the store's resource limiter.
 pub struct CoreState<T> {
-    data: T,
+    data: Staged<T>,
     wasi: WasiP1Ctx,
     limiter: Limiter,
 }
 
-impl<T> CoreState<T> {
+impl<T: Transactional> CoreState<T> {
     /// The application's state, for host functions: `caller.data_mut().data_mut()`.
     pub fn data_mut(&mut self) -> &mut T {
-        &mut self.data
+        self.data.get_mut()
     }
 }
 
@@ -44,16 +45,20 @@ impl<T: Transactional + Send + 'static> StoreData for CoreState<T> {
     type Data = T;
 
     fn data(&self) -> &T {
-        &self.data
+        self.data.get()
     }
 
     fn data_mut(&mut self) -> &mut T {
-        &mut self.data
+        self.data.get_mut()
+    }
+
+    fn settle(&mut self, succeeded: bool) {
+        self.data.settle(succeeded);
     }
 
     fn assemble(data: T, mut wasi: WasiCtxBuilder, limits: &Limits) -> Self {
         Self {
-            data,
+            data: Staged::new(data),
             wasi: wasi.build_p1(),
             limiter: Limiter::new(limits),
         }
@@ -64,7 +69,7 @@ impl<T: Transactional + Send + 'static> StoreData for CoreState<T> {
     }
 
     fn into_data(self) -> T {
-        self.data
+        self.data.into_inner()
     }
 }
 

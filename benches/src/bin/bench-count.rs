@@ -1,0 +1,431 @@
+//! `just bench-count`: the host's hot paths counted in instructions under Valgrind's callgrind,
+//! ours beside bare wasmtime on the same engine, checked against the bounds of issue 13.
+//!
+//! Wall-clock benchmarks on a shared 2-core VM move by up to 40% between runs (BENCHMARKS.md);
+//! instruction counts do not. Run without arguments, this binary is the driver: it precompiles
+//! the guests natively, then runs itself under callgrind once per path, subject and iteration
+//! count (`bench-count measure PATH SUBJECT N DIR`). The measured process sets everything up,
+//! performs the operation once to warm it, then performs it N times inside
+//! `count_measured_loop`, the only function callgrind collects (`--toggle-collect`). One
+//! operation costs (count at N − count at 0) / N, so setup and the collection toggle cancel.
+//!
+//! The driver prints the table and exits with 1 if a ratio passes its bound, or with 2 if a
+//! measurement could not be made. `bench-count PATH` counts one path only;
+//! `BENCH_COUNT_KEEP=1` keeps the callgrind profiles for `callgrind_annotate`.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use example_host::{ExampleHost, Plugin, Point};
+use plugin_benches::{BareCore, BareHost, Point as BarePoint};
+use plugin_host::wasmtime::{Engine, Module};
+use plugin_host::{Allocator, HostConfig};
+use plugin_tests::{Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
+
+/// One hot path: what one operation is, how many are counted, and the bound on ours / bare.
+struct HotPath {
+    name: &'static str,
+    /// Operations per measured iteration (a `trigger` that calls `get` 100 times counts 100).
+    per_iteration: u32,
+    iterations: u32,
+    /// The most ours may cost as a multiple of bare wasmtime, if the path is held to one.
+    bound: Option<f64>,
+}
+
+/// The hot paths of the criterion suite, with the bounds of issue 13 (component calls ≤ 1.05x,
+/// core `just_add` ≤ 1.2x bare).
+const PATHS: &[HotPath] = &[
+    path("component just-add", 1, 1000, Some(1.05)),
+    path("component point-add", 1, 1000, Some(1.05)),
+    path("component trigger", 1, 1000, Some(1.05)),
+    path("guest -> host get", 100, 100, None),
+    path("core just_add", 1, 1000, Some(1.2)),
+    path("core point_add", 1, 1000, None),
+    path("instantiate pooling", 1, 50, None),
+    path("instantiate on-demand", 1, 50, None),
+    path("load precompiled", 1, 10, None),
+];
+
+const fn path(
+    name: &'static str,
+    per_iteration: u32,
+    iterations: u32,
+    bound: Option<f64>,
+) -> HotPath {
+    HotPath {
+        name,
+        per_iteration,
+        iterations,
+        bound,
+    }
+}
+
+/// Whose code performs the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Subject {
+    Ours,
+    Bare,
+}
+
+impl Subject {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Ours => "ours",
+            Self::Bare => "bare",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        [Self::Ours, Self::Bare]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => drive(None),
+        [only] => drive(Some(only)),
+        [mode, name, subject, n, dir] if mode == "measure" => {
+            let (Some(subject), Ok(n)) = (Subject::from_name(subject), n.parse()) else {
+                eprintln!("usage: bench-count measure PATH ours|bare N DIR");
+                return ExitCode::from(2);
+            };
+            match measure(name, subject, n, Path::new(dir)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("bench-count: {name} ({}): {error:?}", subject.name());
+                    ExitCode::from(2)
+                }
+            }
+        }
+        _ => {
+            eprintln!("usage: bench-count [PATH]   (a path's name, to count only that one)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The engine settings every measured process uses: the host's defaults with `allocator`, and
+/// a pool of [`POOL_INSTANCES`].
+fn host(allocator: Allocator) -> Result<ExampleHost> {
+    let host = ExampleHost::with_config(HostConfig {
+        allocator,
+        pool_instances: POOL_INSTANCES,
+        ..HostConfig::default()
+    })?;
+    if host.allocator() != allocator {
+        return Err(format!("the engine fell back from {allocator:?}").into());
+    }
+    Ok(host)
+}
+
+/// The pool's size: small, because Valgrind's address space (128 GiB on x86-64) cannot hold
+/// the default pool's reservation (4 GiB per memory slot). The pool's size changes nothing
+/// per call or per instantiation: slots are reserved up front either way.
+const POOL_INSTANCES: u32 = 4;
+
+/// The artifacts a measured process loads, made natively by the driver: ours from
+/// `ExampleHost::precompile`, bare wasmtime's from `Engine::precompile_*`, on engines of the
+/// same configuration.
+fn artifact(dir: &Path, subject: Subject, guest: &str) -> PathBuf {
+    dir.join(format!("{}-{guest}.cwasm", subject.name()))
+}
+
+const GUESTS: [(&str, &str); 3] = [
+    ("legacy", LEGACY_GUEST),
+    ("hostile", HOSTILE_GUEST),
+    ("core", CORE_PLUGIN),
+];
+
+fn prepare(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let host = host(Allocator::Pooling)?;
+    let engine = host.host().engine();
+    for (guest, wasm) in GUESTS {
+        std::fs::write(artifact(dir, Subject::Ours, guest), host.precompile(wasm)?)?;
+        let bytes = std::fs::read(wasm)?;
+        let bare = if guest == "core" {
+            engine.precompile_module(&bytes)?
+        } else {
+            engine.precompile_component(&bytes)?
+        };
+        std::fs::write(artifact(dir, Subject::Bare, guest), bare)?;
+    }
+    Ok(())
+}
+
+/// Performs `op` `iterations` times: the only code callgrind counts.
+#[inline(never)]
+fn count_measured_loop(iterations: u32, mut op: impl FnMut()) {
+    for _ in 0..iterations {
+        op();
+    }
+}
+
+/// Warms `op` up with one run, then counts `n` runs of it.
+fn counted(n: u32, mut op: impl FnMut()) {
+    op();
+    count_measured_loop(n, op);
+}
+
+/// Sets up the path `name` for `subject` and performs its operation `n` times in
+/// [`count_measured_loop`].
+fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
+    let ours = host(if name == "instantiate on-demand" {
+        Allocator::OnDemand
+    } else {
+        Allocator::Pooling
+    })?;
+    let engine = ours.host().engine().clone();
+    let load = |guest| -> Result<Plugin> {
+        Ok(ours.load_precompiled(artifact(dir, Subject::Ours, guest))?)
+    };
+    let component = |guest| -> Result<_> {
+        match load(guest)? {
+            Plugin::Component(plugin) => Ok(plugin),
+            Plugin::CoreModule(_) => Err("not a component".into()),
+        }
+    };
+    let bare = || -> Result<_> {
+        Ok(BareHost::new(&engine)?.load_precompiled(&artifact(dir, Subject::Bare, "legacy"))?)
+    };
+    let (a, b) = (Point { x: 1, y: 2 }, Point { x: 3, y: 4 });
+    let (bare_a, bare_b) = (BarePoint { x: 1, y: 2 }, BarePoint { x: 3, y: 4 });
+    match (name, subject) {
+        ("component just-add", Subject::Ours) => {
+            let mut instance = component("legacy")?.instantiate()?;
+            counted(n, || {
+                black_box(instance.just_add(black_box(15), black_box(27)).unwrap());
+            });
+        }
+        ("component just-add", Subject::Bare) => {
+            let (mut store, plugin) = bare()?.instantiate()?;
+            counted(n, || {
+                black_box(
+                    plugin
+                        .call_just_add(&mut store, black_box(15), black_box(27))
+                        .unwrap(),
+                );
+            });
+        }
+        ("component point-add", Subject::Ours) => {
+            let mut instance = component("legacy")?.instantiate()?;
+            counted(n, || {
+                black_box(instance.point_add(black_box(a), black_box(b)).unwrap());
+            });
+        }
+        ("component point-add", Subject::Bare) => {
+            let (mut store, plugin) = bare()?.instantiate()?;
+            counted(n, || {
+                black_box(
+                    plugin
+                        .call_point_add(&mut store, black_box(bare_a), black_box(bare_b))
+                        .unwrap(),
+                );
+            });
+        }
+        ("component trigger", Subject::Ours) => {
+            let mut instance = component("legacy")?.instantiate()?;
+            counted(n, || instance.trigger(black_box(7)).unwrap());
+        }
+        ("component trigger", Subject::Bare) => {
+            let (mut store, plugin) = bare()?.instantiate()?;
+            counted(n, || plugin.call_trigger(&mut store, black_box(7)).unwrap());
+        }
+        ("guest -> host get", Subject::Ours) => {
+            let mut instance = component("hostile")?.instantiate()?;
+            ours.shared_value().set(100);
+            let input = Behaviour::CallHostSharedValueTimes.input();
+            counted(n, || instance.trigger(black_box(input)).unwrap());
+        }
+        ("guest -> host get", Subject::Bare) => {
+            let hostile = BareHost::new(&engine)?.load_precompiled(&artifact(
+                dir,
+                Subject::Bare,
+                "hostile",
+            ))?;
+            let (mut store, plugin) = hostile.instantiate()?;
+            store.data_mut().set_value(100);
+            let input = Behaviour::CallHostSharedValueTimes.input();
+            counted(n, || {
+                plugin.call_trigger(&mut store, black_box(input)).unwrap()
+            });
+        }
+        ("core just_add", Subject::Ours) => {
+            let mut instance = core(load("core")?)?.instantiate()?;
+            counted(n, || {
+                black_box(instance.just_add(black_box(15), black_box(27)).unwrap());
+            });
+        }
+        ("core just_add", Subject::Bare) => {
+            let mut core = bare_core(&engine, dir)?;
+            counted(n, || {
+                black_box(core.just_add(black_box(15), black_box(27)).unwrap());
+            });
+        }
+        ("core point_add", Subject::Ours) => {
+            let mut instance = core(load("core")?)?.instantiate()?;
+            counted(n, || {
+                black_box(instance.point_add(black_box(a), black_box(b)).unwrap());
+            });
+        }
+        ("core point_add", Subject::Bare) => {
+            let mut core = bare_core(&engine, dir)?;
+            counted(n, || {
+                black_box(
+                    core.point_add(black_box(bare_a), black_box(bare_b))
+                        .unwrap(),
+                );
+            });
+        }
+        ("instantiate pooling" | "instantiate on-demand", Subject::Ours) => {
+            let plugin = component("legacy")?;
+            counted(n, || drop(black_box(plugin.instantiate().unwrap())));
+        }
+        ("instantiate pooling" | "instantiate on-demand", Subject::Bare) => {
+            let bare = bare()?;
+            counted(n, || drop(black_box(bare.instantiate().unwrap())));
+        }
+        ("load precompiled", Subject::Ours) => {
+            let path = artifact(dir, Subject::Ours, "legacy");
+            counted(n, || drop(black_box(ours.load_precompiled(&path).unwrap())));
+        }
+        ("load precompiled", Subject::Bare) => {
+            let linker = BareHost::new(&engine)?;
+            let path = artifact(dir, Subject::Bare, "legacy");
+            counted(n, || {
+                drop(black_box(linker.load_precompiled(&path).unwrap()))
+            });
+        }
+        _ => return Err(format!("no path named {name:?}").into()),
+    }
+    Ok(())
+}
+
+fn core(plugin: Plugin) -> Result<example_host::AbiPlugin> {
+    match plugin {
+        Plugin::CoreModule(plugin) => Ok(plugin),
+        Plugin::Component(_) => Err("not a core module".into()),
+    }
+}
+
+fn bare_core(engine: &Engine, dir: &Path) -> Result<BareCore> {
+    // SAFETY: the driver made this artifact for an engine of this configuration.
+    let module = unsafe { Module::deserialize_file(engine, artifact(dir, Subject::Bare, "core"))? };
+    Ok(BareCore::instantiate(&module)?)
+}
+
+/// Runs `bench-count measure` under callgrind and returns the instructions counted in
+/// `count_measured_loop` on the main thread.
+fn callgrind(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<u64> {
+    let out = dir.join(format!(
+        "{}-{}-{n}.callgrind",
+        name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        subject.name()
+    ));
+    let output = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg("--smc-check=all-non-file")
+        .arg("--collect-atstart=no")
+        .arg("--toggle-collect=*count_measured_loop*")
+        .arg("--separate-threads=yes")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(std::env::current_exe()?)
+        .args(["measure", name, subject.name(), &n.to_string()])
+        .arg(dir)
+        .output()
+        .map_err(|e| {
+            format!("could not run valgrind ({e}); install it: apt-get install valgrind")
+        })?;
+    if !output.status.success() {
+        return Err(format!(
+            "{name} ({}) failed under callgrind:\n{}",
+            subject.name(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    // With `--separate-threads=yes`, callgrind writes one file per thread; the main thread's
+    // ends in `-01`.
+    let main_thread = PathBuf::from(format!("{}-01", out.display()));
+    let text = std::fs::read_to_string(&main_thread)?;
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("summary:")
+                .or(line.strip_prefix("totals:"))
+        })
+        .and_then(|count| count.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| format!("no instruction count in {}", main_thread.display()).into())
+}
+
+/// Prepares the artifacts, counts every path (or only `only`), prints the table and checks
+/// the bounds.
+fn drive(only: Option<&String>) -> ExitCode {
+    let dir = std::env::temp_dir().join(format!("bench-count-{}", std::process::id()));
+    let result = count_all(&dir, only);
+    if std::env::var_os("BENCH_COUNT_KEEP").is_some() {
+        println!(
+            "callgrind profiles kept in {} (callgrind_annotate FILE)",
+            dir.display()
+        );
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("bench-count: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn count_all(dir: &Path, only: Option<&String>) -> Result<bool> {
+    prepare(dir)?;
+    let paths: Vec<&HotPath> = PATHS
+        .iter()
+        .filter(|p| only.is_none_or(|only| p.name == only))
+        .collect();
+    if paths.is_empty() {
+        return Err(format!("no path named {:?}", only.unwrap_or(&String::new())).into());
+    }
+    println!("Instructions per operation, under callgrind ((count at N - count at 0) / N):");
+    println!();
+    println!(
+        "{:<24} {:>10} {:>10} {:>7} {:>7}",
+        "path", "ours", "bare", "ratio", "bound"
+    );
+    let mut within = true;
+    let mut per_op = BTreeMap::new();
+    for path in paths {
+        for subject in [Subject::Ours, Subject::Bare] {
+            let base = callgrind(path.name, subject, 0, dir)?;
+            let full = callgrind(path.name, subject, path.iterations, dir)?;
+            let ops = f64::from(path.iterations) * f64::from(path.per_iteration);
+            #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+            per_op.insert(subject, full.saturating_sub(base) as f64 / ops);
+        }
+        let (ours, bare) = (per_op[&Subject::Ours], per_op[&Subject::Bare]);
+        let ratio = ours / bare;
+        let (bound, verdict) = match path.bound {
+            Some(bound) if ratio <= bound => (format!("{bound:.2}"), "ok"),
+            Some(bound) => {
+                within = false;
+                (format!("{bound:.2}"), "OVER")
+            }
+            None => (String::from("-"), ""),
+        };
+        println!(
+            "{:<24} {ours:>10.0} {bare:>10.0} {ratio:>7.3} {bound:>7} {verdict}",
+            path.name
+        );
+    }
+    Ok(within)
+}

@@ -1,0 +1,167 @@
+//! `just bench-density`: how many live instances of the Rust guest one process holds, what
+//! instantiating costs as their number grows, and how calls scale with threads.
+//!
+//! Measures, on one host whose pool holds `--live` instances (default 10,000):
+//! - the guest's footprint (`Component::resources_required`);
+//! - resident memory (`/proc/self/statm`) before and after instantiating `--live` idle
+//!   instances, each after one call, and from it instances per GiB;
+//! - the time of 200 instantiations (each dropped at once) with 1, 1,000 and `--live` instances
+//!   alive beside them;
+//! - one instance past the pool: the typed error it gets;
+//! - `just-add` calls per second on 1 thread and on every core, one instance per thread.
+//!
+//! Wall time on a shared VM is noisy: run it on an idle machine, and read BENCHMARKS.md for
+//! the spread between runs.
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use example_host::{ContractPlugin, ExampleHost};
+use plugin_host::{Allocator, Error, HostConfig};
+use plugin_tests::COMPONENT_GUEST;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Result<()> {
+    let mut live = 10_000;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--live", Some(n)) => live = n.parse()?,
+            _ => return Err("usage: bench-density [--live N]".into()),
+        }
+    }
+    let host = ExampleHost::with_config(HostConfig {
+        pool_instances: live,
+        ..HostConfig::default()
+    })?;
+    if host.allocator() != Allocator::Pooling {
+        return Err(format!("no pooling allocator for {live} instances").into());
+    }
+    let plugin = host.load_component(COMPONENT_GUEST)?;
+    let component = host.host().load(COMPONENT_GUEST)?;
+    println!("guest: {COMPONENT_GUEST}");
+    if let Some(needs) = component.as_component()?.resources_required() {
+        println!(
+            "  {} memories (initial {:?} pages of 64 KiB), {} tables (initial {:?} elements)",
+            needs.num_memories,
+            needs.max_initial_memory_size,
+            needs.num_tables,
+            needs.max_initial_table_size,
+        );
+    }
+
+    let page = page_size();
+    let before = resident_bytes(page)?;
+    let mut instances = Vec::with_capacity(live as usize);
+    let mut timings = Vec::new();
+    for target in [1, 1000.min(live - 1), live - 1] {
+        while instances.len() < target as usize {
+            let mut instance = plugin.instantiate()?;
+            instance.just_add(1, 2)?;
+            instances.push(instance);
+        }
+        timings.push((instances.len(), instantiate_time(&plugin)?));
+    }
+    while instances.len() < live as usize {
+        let mut instance = plugin.instantiate()?;
+        instance.just_add(1, 2)?;
+        instances.push(instance);
+    }
+    let after = resident_bytes(page)?;
+    let per_instance = (after - before) / u64::from(live);
+    println!("resident memory:");
+    println!("  before: {} MiB", before >> 20);
+    println!("  with {live} live instances: {} MiB", after >> 20);
+    println!("  per live, idle instance: {} KiB", per_instance >> 10);
+    println!(
+        "  live instances per GiB: {}",
+        (1_u64 << 30) / per_instance.max(1)
+    );
+    println!("instantiate (mean of 200, each dropped at once):");
+    for (alive, time) in timings {
+        println!(
+            "  with {alive:>6} alive: {:.1} µs",
+            time.as_secs_f64() * 1e6
+        );
+    }
+    match plugin.instantiate() {
+        Err(error @ Error::Instantiate { .. }) => {
+            println!("one past the pool: {error} ({:?})", error.failure());
+        }
+        Err(other) => return Err(format!("past the pool: unexpected {other}").into()),
+        Ok(_) => return Err(format!("instance {} fit in a pool of {live}", live + 1).into()),
+    }
+    drop(instances);
+
+    let cores = thread::available_parallelism().map_or(1, usize::from);
+    println!("just-add throughput, one instance per thread, 2 s each:");
+    let one = throughput(&plugin, 1)?;
+    println!("  1 thread: {:.2} M calls/s", one / 1e6);
+    if cores > 1 {
+        let all = throughput(&plugin, cores)?;
+        #[allow(clippy::cast_precision_loss, reason = "a core count")]
+        let per_core = all / one / cores as f64;
+        println!(
+            "  {cores} threads: {:.2} M calls/s = {per_core:.2}x linear per core",
+            all / 1e6
+        );
+    }
+    Ok(())
+}
+
+/// The mean time of 200 instantiations, each dropped at once.
+fn instantiate_time(plugin: &ContractPlugin) -> Result<Duration> {
+    const RUNS: u32 = 200;
+    let start = Instant::now();
+    for _ in 0..RUNS {
+        drop(black_box(plugin.instantiate()?));
+    }
+    Ok(start.elapsed() / RUNS)
+}
+
+/// `just-add` calls per second over 2 s on `threads` threads, one instance each.
+fn throughput(plugin: &ContractPlugin, threads: usize) -> Result<f64> {
+    const TIME: Duration = Duration::from_secs(2);
+    let mut instances = (0..threads)
+        .map(|_| plugin.instantiate())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let calls: u64 = thread::scope(|scope| {
+        let workers: Vec<_> = instances
+            .iter_mut()
+            .map(|instance| {
+                scope.spawn(move || {
+                    let start = Instant::now();
+                    let mut calls = 0_u64;
+                    while start.elapsed() < TIME {
+                        for _ in 0..1000 {
+                            black_box(instance.just_add(black_box(15), black_box(27)).unwrap());
+                        }
+                        calls += 1000;
+                    }
+                    calls
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    #[allow(clippy::cast_precision_loss, reason = "call counts are far below 2^52")]
+    Ok(calls as f64 / TIME.as_secs_f64())
+}
+
+fn page_size() -> u64 {
+    // The only page size of x86-64 and aarch64 Linux as configured by Debian.
+    4096
+}
+
+/// Resident memory of this process, from `/proc/self/statm` (its second field, in pages).
+fn resident_bytes(page: u64) -> Result<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm")?;
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .ok_or("no resident field in /proc/self/statm")?
+        .parse()?;
+    Ok(pages * page)
+}
