@@ -3,7 +3,7 @@
 //!
 //! Measures, on one host whose pool holds `--live` instances (default 10,000):
 //! - the guest's footprint (`Component::resources_required`);
-//! - resident memory (`/proc/self/statm`) before and after instantiating `--live` idle
+//! - resident memory (`VmRSS` in `/proc/self/status`) before and after instantiating `--live` idle
 //!   instances, each after one call, and from it instances per GiB;
 //! - the time of 200 instantiations (each dropped at once) with 1, 1,000 and `--live` instances
 //!   alive beside them;
@@ -52,8 +52,7 @@ fn main() -> Result<()> {
         );
     }
 
-    let page = page_size();
-    let before = resident_bytes(page)?;
+    let before = resident_bytes()?;
     let mut instances = Vec::with_capacity(live as usize);
     let mut timings = Vec::new();
     for target in [1, 1000.min(live - 1), live - 1] {
@@ -69,7 +68,7 @@ fn main() -> Result<()> {
         instance.just_add(1, 2)?;
         instances.push(instance);
     }
-    let after = resident_bytes(page)?;
+    let after = resident_bytes()?;
     let per_instance = (after - before) / u64::from(live);
     println!("resident memory:");
     println!("  before: {} MiB", before >> 20);
@@ -150,18 +149,14 @@ fn throughput(plugin: &ContractPlugin, threads: usize) -> Result<f64> {
     Ok(calls as f64 / TIME.as_secs_f64())
 }
 
-fn page_size() -> u64 {
-    // The only page size of x86-64 and aarch64 Linux as configured by Debian.
-    4096
-}
-
-/// Resident memory of this process, from `/proc/self/statm` (its second field, in pages).
-fn resident_bytes(page: u64) -> Result<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm")?;
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .ok_or("no resident field in /proc/self/statm")?
+/// Resident memory of this process, from `VmRSS` in `/proc/self/status` (in KiB).
+fn resident_bytes() -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.split_whitespace().next())
+        .ok_or("no VmRSS in /proc/self/status")?
         .parse()?;
-    Ok(pages * page)
+    Ok(kib << 10)
 }
