@@ -14,7 +14,7 @@ struct Guest {
     constant: &'static str,
 }
 
-const GUESTS: [Guest; 8] = [
+const GUESTS: [Guest; 9] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
@@ -44,6 +44,11 @@ const GUESTS: [Guest; 8] = [
         package: "core-plugin",
         target: "wasm32-wasip1",
         constant: "CORE_PLUGIN",
+    },
+    Guest {
+        package: "seed-plugin",
+        target: "wasm32-wasip1",
+        constant: "SEED_PLUGIN",
     },
     Guest {
         package: "core-calc",

@@ -238,14 +238,15 @@ pub fn core_module(plugin: &AbiPlugin, shared: &SharedValue) -> Transcript {
             .write_guest_value(777)
             .and_then(|()| instance.read_guest_value()),
     );
+    let before = instance.output().stdout().len();
     let sum = instance.simple_add(1, 1);
     t.capture(instance.output());
     t.check("simple_add(1, 1)", 2, sum);
-    let printed = last_word(&t.stdout).to_owned();
+    let printed = t.stdout.get(before..).unwrap_or_default();
     t.check(
         "value simple_add printed (the guest's own view)",
         777,
-        Ok(printed),
+        Ok(seen(printed, 777)),
     );
     t
 }
@@ -338,12 +339,22 @@ fn list(values: &[impl Display]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// The last whitespace-separated word of the last line of `text`, or `""`.
-fn last_word(text: &str) -> &str {
-    text.lines()
-        .last()
-        .and_then(|line| line.split_whitespace().last())
-        .unwrap_or_default()
+/// Whether a guest printed `value`: `value` itself if it stands in `printed` as a number of
+/// its own (whatever else the guest prints around it, on any line), else the numbers it did
+/// print, for the failure to show. Seed 001's plugin prints its view of the value on one line
+/// and then "Performing simple add: 1 + 1"; ours prints one line that ends with the value.
+fn seen(printed: &str, value: i64) -> String {
+    let numbers: Vec<&str> = printed
+        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .filter(|word| word.parse::<i64>().is_ok())
+        .collect();
+    if numbers.iter().any(|number| number.parse() == Ok(value)) {
+        value.to_string()
+    } else if numbers.is_empty() {
+        format!("no number in {printed:?}")
+    } else {
+        numbers.join(" ")
+    }
 }
 
 #[cfg(test)]
@@ -351,9 +362,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn last_word_reads_the_final_line() {
-        assert_eq!(last_word("a 1\ncore guest: my value is 777\n"), "777");
-        assert_eq!(last_word(""), "");
+    fn a_printed_value_is_seen_whatever_else_is_printed() {
+        assert_eq!(seen("core guest: my value is 777\n", 777), "777");
+        let seed = "Current plugin's internal shared value: 777\nPerforming simple add: 1 + 1\n";
+        assert_eq!(seen(seed, 777), "777");
+        assert_eq!(seen("value: 100\nadding 1 + 1\n", 777), "100 1 1");
+        assert_eq!(seen("7770 and 1777", 777), "7770 1777");
+        assert_eq!(seen("", 777), "no number in \"\"");
     }
 
     #[test]

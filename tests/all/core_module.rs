@@ -3,7 +3,7 @@
 use example_host::AbiInstance;
 use example_host::{ExampleHost, Plugin, Point, demo};
 use plugin_host::{Error, PluginKind, Trap};
-use plugin_tests::CORE_PLUGIN;
+use plugin_tests::{CORE_PLUGIN, SEED_PLUGIN};
 
 use crate::{NO_ALLOCATOR, core_instance, host};
 
@@ -115,4 +115,21 @@ fn demo_passes_the_five_seed_patterns() {
     assert!(transcript.passed(), "{transcript:#?}");
     assert!(!transcript.checks.is_empty());
     assert_eq!(transcript.stdout, "core guest: my value is 777\n");
+}
+
+/// Seed 001's own plugin prints its view of the value and then another line; the check of what
+/// it saw must not depend on what else it prints.
+#[test]
+fn seed_001s_own_plugin_passes_every_check_of_the_core_path() {
+    let host = host();
+    let plugin = host.load_core_module(SEED_PLUGIN).unwrap();
+    let transcript = demo::core_module(&plugin, host.shared_value());
+    assert!(transcript.passed(), "{transcript:#?}");
+    assert!(
+        transcript
+            .stdout
+            .ends_with("Performing simple add: 1 + 1\n"),
+        "{:?}",
+        transcript.stdout
+    );
 }
