@@ -256,6 +256,21 @@ impl ExampleHost {
         }
     }
 
+    /// Links the core modules at `paths` in order and calls `function` of the last one by name,
+    /// with WAVE `args`, on a fresh instance: what `plugin-host call --link` does.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::link_core_modules`] and [`DynamicPlugin::call_wave`].
+    pub fn call_wave_linked(
+        &self,
+        paths: &[impl AsRef<Path>],
+        function: &str,
+        args: &[impl AsRef<str>],
+    ) -> Result<WaveCall, Error> {
+        let plugin = DynamicPlugin::CoreModule(self.link_core_modules(paths)?);
+        plugin.call_wave(function, args, self.state(plugin.name()))
+    }
+
     /// Links the core modules at `paths` in order (see [`PluginHost::link_core_modules`]).
     ///
     /// # Errors

@@ -440,6 +440,14 @@ fn call_works_on_both_versions_and_says_what_an_old_one_lacks() {
 }
 
 #[test]
+fn call_calls_into_linked_core_modules() {
+    let foo = ["call", "--link", CORE_CALC, CORE_TOOLBOX, "foo", "7"];
+    assert_eq!(expect(0, &foo), "8\n");
+    let stderr = expect_error(&["call", "--link", CORE_CALC, CORE_TOOLBOX, "bar"]);
+    assert!(stderr.contains("bar"), "{stderr}");
+}
+
+#[test]
 fn call_shows_the_plugin_output_unless_quiet() {
     let trigger = ["call", COMPONENT_GUEST, "trigger", "7"];
     let stdout = expect(0, &trigger);

@@ -85,8 +85,15 @@ enum Command {
         plugin-host call guest.wasm point-add '{x: 1, y: 2}' '{x: 3, y: 4}'\n  \
         plugin-host call greeter.wasm text#shout '\"hi\"'\n  \
         plugin-host call --dir ./data::/data greeter.wasm read-file '\"/data/notes.txt\"'\n  \
-        plugin-host call core_plugin.wasm simple_add 1 1")]
+        plugin-host call core_plugin.wasm simple_add 1 1\n  \
+        plugin-host call --link core_calc.wasm core_toolbox.wasm foo 7")]
     Call {
+        /// With --link: PLUGIN and every file named after it are core modules, linked in order
+        /// (each one's exports satisfy the next one's imports), and FUNCTION is the first
+        /// argument that is not a file; it is called on the last module.
+        #[arg(long)]
+        link: bool,
+
         /// The plugin: a component or a core module.
         plugin: PathBuf,
 
@@ -208,12 +215,20 @@ fn main() -> ExitCode {
             grants,
         } => run(&paths, &link, allow_precompiled, &engine, &grants, output),
         Command::Call {
+            link,
             plugin,
             function,
             args,
             engine,
             grants,
-        } => call(&plugin, &function, &args, &engine, &grants, output),
+        } => {
+            let (modules, function, args) = if link {
+                linked_call(plugin, function, args)
+            } else {
+                (vec![plugin], function, args)
+            };
+            call(&modules, &function, &args, &engine, &grants, output)
+        }
         Command::Inspect { plugin } => inspect(&plugin, output),
         Command::Compile {
             plugin,
@@ -350,17 +365,39 @@ fn load(host: &ExampleHost, path: &Path, allow_precompiled: bool) -> Result<Plug
     }
 }
 
+/// Splits `call --link`'s arguments: `plugin` and the files after it are the modules to link,
+/// the first argument that is not a file is the function, the rest its arguments.
+fn linked_call(
+    plugin: PathBuf,
+    function: String,
+    args: Vec<String>,
+) -> (Vec<PathBuf>, String, Vec<String>) {
+    let mut rest = std::iter::once(function).chain(args);
+    let mut modules = vec![plugin];
+    let function = loop {
+        match rest.next() {
+            Some(word) if Path::new(&word).is_file() => modules.push(word.into()),
+            Some(word) => break word,
+            None => break String::new(),
+        }
+    };
+    (modules, function, rest.collect())
+}
+
+/// Calls `function` of the one plugin in `modules`, or of the last of several linked core
+/// modules.
 fn call(
-    plugin: &Path,
+    modules: &[PathBuf],
     function: &str,
     args: &[String],
     engine: &EngineArgs,
     grants: &GrantArgs,
     output: Output,
 ) -> ExitCode {
-    let call = engine
-        .host(grants.grants())
-        .and_then(|host| host.call_wave(plugin, function, args));
+    let call = engine.host(grants.grants()).and_then(|host| match modules {
+        [plugin] => host.call_wave(plugin, function, args),
+        chain => host.call_wave_linked(chain, function, args),
+    });
     let call = match call {
         Ok(call) => call,
         Err(error) => {
