@@ -12,15 +12,35 @@ core_toolbox := target / "wasm32-unknown-unknown/release/core_toolbox.wasm"
 default:
     @just --list
 
-# Install the wasm targets the guests are built for (a no-op when they are there).
-setup:
+# Install the wasm targets the guests are built for and a C++ compiler for wasm32 (a no-op when they are there).
+setup: cxx
     rustup target add wasm32-wasip2 wasm32-wasip1 wasm32-unknown-unknown
 
-# Build every guest: the contract's plugins (0.1.1 and 0.1.0), the greeter (another world), the bot plugin, the core-module plugin and the linked pair.
+# A C++ compiler for wasm32, for the C++ toolbox: clang and lld from Debian when run as root, else ziglang from PyPI in a virtualenv under the target folder.
+[private]
+cxx:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v clang++ >/dev/null && command -v wasm-ld >/dev/null && exit 0
+    venv="{{target}}/zig-venv"
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" -m ziglang version >/dev/null 2>&1 && exit 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing clang and lld (Debian packages) to build the C++ toolbox for wasm32"
+        apt-get update -qq && apt-get install -y -qq clang lld >/dev/null
+    elif python3 -m venv "$venv" >/dev/null 2>&1; then
+        echo "installing ziglang (PyPI) into $venv to build the C++ toolbox for wasm32"
+        "$venv/bin/pip" install -q ziglang
+    else
+        echo "error: no C++ compiler for wasm32; run: sudo apt-get install clang lld" >&2
+        exit 1
+    fi
+
+# Build every guest: the contract's plugins (0.1.1 and 0.1.0), the greeter (another world), the bot plugin, the core-module plugin and the linked pair (Rust calc, C++ toolbox).
 guests: setup
     cargo build --release --locked --target wasm32-wasip2 -p guest -p legacy-guest -p greeter-guest -p bot-plugin
     cargo build --release --locked --target wasm32-wasip1 -p core-plugin
-    cargo build --release --locked --target wasm32-unknown-unknown -p core-calc -p core-toolbox
+    cargo build --release --locked --target wasm32-unknown-unknown -p core-calc
+    ZIG_VENV="{{target}}/zig-venv" sh core-guests/toolbox/build.sh {{core_toolbox}}
 
 # The demo: build the guests and the host, then exercise every host/guest interaction of a 0.1.1 plugin, a 0.1.0 plugin, a core module and a linked pair.
 run: guests
@@ -36,7 +56,7 @@ lint: setup
     cargo clippy --workspace --all-targets --locked -- -D warnings
     cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p seed-plugin -- -D warnings
-    cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p core-toolbox -- -D warnings
+    cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
 
 # Benchmarks: the host's hot paths against bare wasmtime (criterion, release build; see BENCHMARKS.md).
 bench: setup

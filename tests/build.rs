@@ -1,6 +1,7 @@
-//! Compiles every guest for its wasm target with a nested `cargo build`, into a target directory
-//! of its own under `OUT_DIR`, and writes `guests.rs`: one path constant per guest, which
-//! `src/lib.rs` includes. No `.wasm` is committed; the tests always run what the sources say.
+//! Compiles every guest for its wasm target, into a target directory of its own under
+//! `OUT_DIR`: the Rust guests with a nested `cargo build`, the C++ toolbox with its
+//! `build.sh`. Then writes `guests.rs`: one path constant per guest, which `src/lib.rs`
+//! includes. No `.wasm` is committed; the tests always run what the sources say.
 
 use std::env;
 use std::fmt::Write as _;
@@ -14,7 +15,7 @@ struct Guest {
     constant: &'static str,
 }
 
-const GUESTS: [Guest; 9] = [
+const GUESTS: [Guest; 8] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
@@ -55,11 +56,6 @@ const GUESTS: [Guest; 9] = [
         target: "wasm32-unknown-unknown",
         constant: "CORE_CALC",
     },
-    Guest {
-        package: "core-toolbox",
-        target: "wasm32-unknown-unknown",
-        constant: "CORE_TOOLBOX",
-    },
 ];
 
 fn main() -> ExitCode {
@@ -99,6 +95,18 @@ fn main() -> ExitCode {
         )
         .expect("writing to a String cannot fail");
     }
+    let toolbox = target_dir.join("wasm32-unknown-unknown/release/core_toolbox.wasm");
+    if let Err(message) = build_toolbox(workspace, &toolbox) {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    writeln!(
+        constants,
+        "/// `core_toolbox.wasm`, the C++ toolbox (`core-guests/toolbox`), built for wasm32.\n\
+         pub const CORE_TOOLBOX: &str = {:?};",
+        toolbox.display().to_string()
+    )
+    .expect("writing to a String cannot fail");
     std::fs::write(out_dir.join("guests.rs"), constants).expect("OUT_DIR is writable");
     ExitCode::SUCCESS
 }
@@ -138,6 +146,27 @@ fn build(workspace: &Path, target_dir: &Path, guest: &Guest) -> Result<(), Strin
         Err(format!(
             "building guest {} for {} failed ({status})",
             guest.package, guest.target
+        ))
+    }
+}
+
+/// Compiles the C++ toolbox into `out` with its `build.sh`, which finds clang or the zig that
+/// `just setup` put in the project's target folder.
+fn build_toolbox(workspace: &Path, out: &Path) -> Result<(), String> {
+    let target =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), PathBuf::from);
+    let status = Command::new("sh")
+        .current_dir(workspace)
+        .arg("core-guests/toolbox/build.sh")
+        .arg(out)
+        .env("ZIG_VENV", target.join("zig-venv"))
+        .status()
+        .map_err(|e| format!("failed to run sh to build the C++ toolbox: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "building the C++ toolbox failed ({status}); `just setup` installs a compiler"
         ))
     }
 }
