@@ -1,7 +1,8 @@
 # Recipes for the plugin host. `just` alone lists them.
 
-# Where cargo puts its builds: `CARGO_TARGET_DIR` if set, as cargo itself does.
-target := env_var_or_default("CARGO_TARGET_DIR", "target")
+# Where cargo puts its builds, asked of cargo itself: `CARGO_TARGET_DIR`, `build.target-dir` in a
+# cargo config, or `target/`.
+target := `cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'`
 component_guest := target / "wasm32-wasip2/release/guest.wasm"
 legacy_guest := target / "wasm32-wasip2/release/legacy_guest.wasm"
 core_plugin := target / "wasm32-wasip1/release/core_plugin.wasm"

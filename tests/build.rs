@@ -96,7 +96,14 @@ fn main() -> ExitCode {
         .expect("writing to a String cannot fail");
     }
     let toolbox = target_dir.join("wasm32-unknown-unknown/release/core_toolbox.wasm");
-    if let Err(message) = build_toolbox(workspace, &toolbox) {
+    // `just setup`'s zig, if it installed one, is in the target folder this build runs in: the
+    // nearest parent of OUT_DIR that holds cargo's `CACHEDIR.TAG`.
+    let zig_venv = out_dir
+        .ancestors()
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .map_or_else(|| workspace.join("target"), Path::to_path_buf)
+        .join("zig-venv");
+    if let Err(message) = build_toolbox(workspace, &toolbox, &zig_venv) {
         eprintln!("error: {message}");
         return ExitCode::FAILURE;
     }
@@ -150,16 +157,14 @@ fn build(workspace: &Path, target_dir: &Path, guest: &Guest) -> Result<(), Strin
     }
 }
 
-/// Compiles the C++ toolbox into `out` with its `build.sh`, which finds clang or the zig that
-/// `just setup` put in the project's target folder.
-fn build_toolbox(workspace: &Path, out: &Path) -> Result<(), String> {
-    let target =
-        env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), PathBuf::from);
+/// Compiles the C++ toolbox into `out` with its `build.sh`, which finds clang, or else the zig
+/// in `zig_venv`.
+fn build_toolbox(workspace: &Path, out: &Path, zig_venv: &Path) -> Result<(), String> {
     let status = Command::new("sh")
         .current_dir(workspace)
         .arg("core-guests/toolbox/build.sh")
         .arg(out)
-        .env("ZIG_VENV", target.join("zig-venv"))
+        .env("ZIG_VENV", zig_venv)
         .status()
         .map_err(|e| format!("failed to run sh to build the C++ toolbox: {e}"))?;
     if status.success() {
