@@ -291,7 +291,7 @@ impl ExampleHost {
     ///
     /// # Errors
     /// As [`PluginHost::inspect`].
-    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<Inspection, Error> {
+    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<(Inspection, Loaded), Error> {
         let (mut inspection, loaded) = self.host.inspect(path, Some(&self.contract))?;
         match loaded.as_module() {
             Ok(module) => inspection.add_problems(abi::spec::check_exports(module)),
@@ -303,7 +303,7 @@ impl ExampleHost {
             }
             Err(_) => {}
         }
-        Ok(inspection)
+        Ok((inspection, loaded))
     }
 
     /// Checks `loaded` as a component of the contract or a core module of the ABI.
@@ -320,12 +320,18 @@ impl ExampleHost {
         }
     }
 
+    /// The component `loaded` as a plugin of the contract version it targets, which must be
+    /// the one its manifest expects, if it names one.
     fn component(&self, loaded: &Loaded) -> Result<ContractPlugin, Error> {
-        ContractPlugin::new(
+        let plugin = ContractPlugin::new(
             &self.host,
             self.contract.clone(),
             self.shared.clone(),
             loaded,
-        )
+        )?;
+        if let Some(manifest) = loaded.manifest() {
+            manifest.expect_contract(plugin.version())?;
+        }
+        Ok(plugin)
     }
 }

@@ -715,3 +715,62 @@ fn misfit_component() -> String {
     std::fs::write(&path, component).expect("a scratch file");
     path.to_str().expect("a UTF-8 path").to_owned()
 }
+
+#[test]
+fn inspect_shows_the_limits_and_grants_a_manifest_leaves_the_plugin() {
+    let dir = scratch("manifest-inspect");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let plugin = dir.join("plugin.wasm");
+    std::fs::copy(LEGACY_GUEST, &plugin).unwrap();
+    let plugin = plugin.to_str().unwrap();
+    let data = format!("{}::/data", dir.join("data").display());
+
+    let defaults = expect(0, &["inspect", plugin]);
+    assert!(
+        defaults.contains("under the host's defaults (no manifest):"),
+        "{defaults}"
+    );
+    assert!(defaults.contains("  limits: deadline 1000 ms, fuel unmetered, memory 64 MiB"));
+
+    std::fs::write(
+        dir.join("plugin.toml"),
+        "[limits]\ndeadline_ms = 50\nmemory_bytes = 2097152\n[grants]\nenv = [\"TZ\"]\n",
+    )
+    .unwrap();
+    let narrowed = expect(0, &["inspect", "--env", "TZ=UTC", "--dir", &data, plugin]);
+    assert!(narrowed.contains("plugin.toml:"), "{narrowed}");
+    assert!(
+        narrowed.contains("  limits: deadline 50 ms, fuel unmetered, memory 2 MiB"),
+        "{narrowed}"
+    );
+    assert!(narrowed.contains("  grants: env TZ\n"), "{narrowed}");
+    assert!(
+        !narrowed.contains("/data"),
+        "the manifest left out the directory\n{narrowed}"
+    );
+
+    std::fs::write(dir.join("plugin.toml"), "[limits]\ndeadline_ms = 5000\n").unwrap();
+    let stderr = expect_error(&["inspect", plugin]);
+    assert!(
+        stderr.contains("plugin.toml:2: deadline_ms is above"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn run_on_a_directory_reports_a_manifest_without_its_plugin() {
+    let dir = scratch("manifest-orphan");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(LEGACY_GUEST, dir.join("legacy.wasm")).unwrap();
+    std::fs::write(dir.join("gone.toml"), "[limits]\ndeadline_ms = 10\n").unwrap();
+    let output = plugin_host(&["run", dir.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("gone.toml: no plugin"), "{stderr}");
+    assert!(
+        text(&output.stdout).contains("legacy.wasm"),
+        "the plugin still ran"
+    );
+}

@@ -163,6 +163,22 @@ pub enum Error {
         since: Option<String>,
     },
 
+    /// A plugin's manifest ([`crate::manifest`]) is not valid, widens what the host allows,
+    /// or does not match the plugin (its hash, its contract version). Nothing was loaded.
+    #[error(
+        "manifest {}{}: {reason}",
+        path.display(),
+        line.map(|line| format!(":{line}")).unwrap_or_default()
+    )]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// The line of the key at fault, when there is one.
+        line: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// The application's contract is not valid WIT, or not what it says it is.
     #[error("the contract {package} is not valid: {reason}")]
     Contract {

@@ -14,8 +14,9 @@ use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
 use crate::engine::new_engine;
 use crate::grants::Policy;
 use crate::inspect::{self, Inspection};
+use crate::manifest::Manifest;
 use crate::precompiled::{self, Artifact};
-use crate::{Allocator, Error, HostConfig, Limits, PluginKind, Transactional};
+use crate::{Allocator, Error, Grants, HostConfig, Limits, PluginKind, Transactional};
 
 /// A plugin compiled by a host's engine, not yet checked against a world or an ABI: what
 /// [`PluginHost::load`] gives, for [`PluginHost::component`], [`PluginHost::core_module`] or
@@ -24,6 +25,9 @@ use crate::{Allocator, Error, HostConfig, Limits, PluginKind, Transactional};
 pub struct Loaded {
     name: Arc<str>,
     code: Code,
+    /// The host's policy, or the narrower one of the plugin's manifest.
+    policy: Arc<Policy>,
+    manifest: Option<Arc<Manifest>>,
 }
 
 #[derive(Clone)]
@@ -78,6 +82,22 @@ impl Loaded {
     pub fn as_module(&self) -> Result<&Module, Error> {
         self.module()
             .ok_or_else(|| self.wrong_kind(PluginKind::CoreModule))
+    }
+
+    /// The limits the plugin's instances run under: the host's, narrowed by its manifest.
+    pub fn limits(&self) -> &Limits {
+        &self.policy.limits
+    }
+
+    /// The WASI capabilities the plugin's instances get: the host's, or the subset its
+    /// manifest asks for.
+    pub fn grants(&self) -> &Grants {
+        &self.policy.grants
+    }
+
+    /// The plugin's manifest, if it was loaded with one.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_deref()
     }
 
     fn wrong_kind(&self, expected: PluginKind) -> Error {
@@ -193,14 +213,62 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     }
 
     /// Reads the file at `path`, tells a component from a core module by its header, and
-    /// compiles it (or takes it from the compilation cache).
+    /// compiles it (or takes it from the compilation cache). If a manifest sits beside it
+    /// (`NAME.toml` for `NAME.wasm`, see [`crate::manifest`]), the plugin's bytes are checked
+    /// against its hash and its instances run under its narrower limits and grants.
     ///
     /// # Errors
     /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`] or [`Error::Compile`];
-    /// each names the plugin by `path`.
+    /// each names the plugin by `path`. [`Error::Manifest`] for a manifest that is not valid,
+    /// widens what the host allows or has another hash.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
-        let (name, bytes) = read(path.as_ref())?;
-        self.load_bytes(&name, &bytes)
+        let manifest = Manifest::beside(path.as_ref())?;
+        Ok(self.load_file(path.as_ref(), manifest)?.0)
+    }
+
+    /// As [`PluginHost::load`], under `manifest` (instead of a `NAME.toml` beside the file).
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`].
+    pub fn load_with_manifest(
+        &self,
+        path: impl AsRef<Path>,
+        manifest: Manifest,
+    ) -> Result<Loaded, Error> {
+        Ok(self.load_file(path.as_ref(), Some(manifest))?.0)
+    }
+
+    /// Loads the plugin at `path` under `manifest`, and returns its bytes beside it.
+    fn load_file(
+        &self,
+        path: &Path,
+        manifest: Option<Manifest>,
+    ) -> Result<(Loaded, Vec<u8>), Error> {
+        let (name, bytes) = read(path)?;
+        let policy = self.policy_under(manifest.as_ref(), &bytes)?;
+        let loaded = self.load_bytes(&name, &bytes)?;
+        let loaded = Loaded {
+            policy,
+            manifest: manifest.map(Arc::new),
+            ..loaded
+        };
+        Ok((loaded, bytes))
+    }
+
+    /// The host's policy, or `manifest`'s narrowing of it after checking `bytes` against its
+    /// hash.
+    fn policy_under(
+        &self,
+        manifest: Option<&Manifest>,
+        bytes: &[u8],
+    ) -> Result<Arc<Policy>, Error> {
+        match manifest {
+            Some(manifest) => {
+                manifest.check_bytes(bytes)?;
+                manifest.narrow(&self.policy).map(Arc::new)
+            }
+            None => Ok(self.policy.clone()),
+        }
     }
 
     /// As [`PluginHost::load`], for bytes already in memory; `name` names the plugin in errors
@@ -221,6 +289,8 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         Ok(Loaded {
             name: name.into(),
             code,
+            policy: self.policy.clone(),
+            manifest: None,
         })
     }
 
@@ -232,9 +302,12 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     ///
     /// # Errors
     /// [`Error::Read`]; [`Error::NotPrecompiled`] if the file has no artifact header, was made
-    /// by an incompatible engine, or cannot be deserialized.
+    /// by an incompatible engine, or cannot be deserialized; [`Error::Manifest`] as for
+    /// [`PluginHost::load`] (a manifest beside an artifact hashes the artifact's bytes).
     pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
+        let manifest = Manifest::beside(path.as_ref())?;
         let (name, artifact) = read(path.as_ref())?;
+        let policy = self.policy_under(manifest.as_ref(), &artifact)?;
         let code = match precompiled::deserialize(&self.engine, &artifact) {
             Ok(Artifact::Component(component)) => Code::Component(component),
             Ok(Artifact::Module(module)) => Code::CoreModule(module),
@@ -248,6 +321,8 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         Ok(Loaded {
             name: name.into(),
             code,
+            policy,
+            manifest: manifest.map(Arc::new),
         })
     }
 
@@ -276,7 +351,7 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         loaded: &Loaded,
     ) -> Result<ComponentPlugin<B>, Error> {
         let component = loaded.as_component()?;
-        let (name, policy) = (loaded.name.clone(), self.policy.clone());
+        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
         ComponentPlugin::new(name, component, &self.component_linker, policy)
     }
 
@@ -290,7 +365,7 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         loaded: &Loaded,
     ) -> Result<CorePlugin<B>, Error> {
         let module = loaded.as_module()?;
-        let (name, policy) = (loaded.name.clone(), self.policy.clone());
+        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
         CorePlugin::new(name, module, &self.core_linker, policy)
     }
 
@@ -301,7 +376,7 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// # Errors
     /// [`Error::Unlinkable`] naming an import the host does not provide.
     pub fn dynamic(&self, loaded: &Loaded) -> Result<DynamicPlugin<T>, Error> {
-        let (name, policy) = (loaded.name.clone(), self.policy.clone());
+        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
         match &loaded.code {
             Code::Component(component) => {
                 let linker = &self.component_linker;
@@ -320,7 +395,8 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// name ([`crate::dynamic`]). The seed links `calc` (exporting `add`) to `toolbox`
     /// (importing `env.add`).
     ///
-    /// Every module of the chain lives in the same store, under the same limits.
+    /// Every module of the chain lives in the same store, under the host's limits and grants (a
+    /// manifest of a module of the chain is not applied to the chain).
     ///
     /// # Errors
     /// [`Error::WrongKind`] if one is a component; [`Error::Unlinkable`] naming the module
@@ -349,8 +425,9 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         path: impl AsRef<Path>,
         contract: Option<&Contract>,
     ) -> Result<(Inspection, Loaded), Error> {
-        let (name, bytes) = read(path.as_ref())?;
-        let loaded = self.load_bytes(&name, &bytes)?;
+        let manifest = Manifest::beside(path.as_ref())?;
+        let (loaded, bytes) = self.load_file(path.as_ref(), manifest)?;
+        let name = loaded.name.clone();
         let inspection = match &loaded.code {
             Code::Component(component) => {
                 inspect::inspect_component(&bytes, component, &self.component_linker, contract)

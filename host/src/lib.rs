@@ -83,6 +83,7 @@ pub mod inspect;
 mod instance;
 mod kind;
 mod limits;
+pub mod manifest;
 mod output;
 pub mod precompiled;
 mod staging;
@@ -94,6 +95,7 @@ pub use host::{Loaded, PluginHost};
 pub use instance::{Instance, StoreData};
 pub use kind::PluginKind;
 pub use limits::{Limit, Limits};
+pub use manifest::Manifest;
 pub use output::CapturedOutput;
 pub use staging::{Journal, Transactional};
 /// The wasmtime this library is built on: use it for `bindgen!` and the types it names, so

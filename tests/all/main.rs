@@ -9,6 +9,7 @@ mod hostile;
 mod limits;
 mod linking;
 mod loading;
+mod manifest;
 mod properties;
 mod stress;
 

@@ -127,6 +127,12 @@ enum Command {
     Inspect {
         /// The plugin: a component or a core module.
         plugin: PathBuf,
+
+        #[command(flatten)]
+        engine: EngineArgs,
+
+        #[command(flatten)]
+        grants: GrantArgs,
     },
 
     /// Precompile a plugin into an artifact that `run --allow-precompiled` loads without
@@ -229,7 +235,11 @@ fn main() -> ExitCode {
             };
             call(&modules, &function, &args, &engine, &grants, output)
         }
-        Command::Inspect { plugin } => inspect(&plugin, output),
+        Command::Inspect {
+            plugin,
+            engine,
+            grants,
+        } => inspect(&plugin, &engine, &grants, output),
         Command::Compile {
             plugin,
             output: artifact,
@@ -311,7 +321,7 @@ fn run(
 
 /// Replaces each directory in `paths` by the plugin files in it, sorted by name: `.wasm`, and
 /// `.cwasm` if `allow_precompiled`. Returns the files, and whether a directory could not be
-/// read (the error is printed).
+/// read or holds a manifest without its plugin (the errors are printed).
 fn expand(paths: &[PathBuf], allow_precompiled: bool) -> (Vec<PathBuf>, bool) {
     let mut files = Vec::new();
     let mut failed = false;
@@ -327,6 +337,10 @@ fn expand(paths: &[PathBuf], allow_precompiled: bool) -> (Vec<PathBuf>, bool) {
         });
         match entries {
             Ok(mut entries) => {
+                for orphan in plugin_host::manifest::orphans(&entries) {
+                    render::load_error(&orphan);
+                    failed = true;
+                }
                 entries.retain(|file| {
                     let extension = file.extension().and_then(|e| e.to_str());
                     extension == Some("wasm") || (allow_precompiled && extension == Some("cwasm"))
@@ -419,9 +433,11 @@ fn call(
     }
 }
 
-fn inspect(plugin: &Path, output: Output) -> ExitCode {
-    let inspection = ExampleHost::new().and_then(|host| host.inspect(plugin));
-    let inspection = match inspection {
+fn inspect(plugin: &Path, engine: &EngineArgs, grants: &GrantArgs, output: Output) -> ExitCode {
+    let inspection = engine
+        .host(grants.grants())
+        .and_then(|host| host.inspect(plugin));
+    let (inspection, loaded) = match inspection {
         Ok(inspection) => inspection,
         Err(error) => {
             render::load_error(&error);
@@ -431,9 +447,9 @@ fn inspect(plugin: &Path, output: Output) -> ExitCode {
     let name = plugin.display().to_string();
     print_or_stop(|out| {
         if output.json {
-            render::json(out, &render::inspection_json(&name, &inspection))
+            render::json(out, &render::inspection_json(&name, &inspection, &loaded))
         } else {
-            render::inspection(out, &name, &inspection)
+            render::inspection(out, &name, &inspection, &loaded)
         }
     });
     if inspection.is_compatible() {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use example_host::Error;
 use example_host::demo::{Check, Transcript};
+use plugin_host::Loaded;
 use plugin_host::dynamic::WaveCall;
 use plugin_host::inspect::{CoreItem, Inspection, ItemVerdict};
 use serde_json::{Value, json};
@@ -249,7 +250,12 @@ pub fn json(out: &mut impl Write, value: &Value) -> io::Result<()> {
 
 /// Prints an inspection: the component's WIT and a line per import and required export, or the
 /// core module's imports and exports; then the verdict.
-pub fn inspection(out: &mut impl Write, plugin: &str, inspection: &Inspection) -> io::Result<()> {
+pub fn inspection(
+    out: &mut impl Write,
+    plugin: &str,
+    inspection: &Inspection,
+    loaded: &Loaded,
+) -> io::Result<()> {
     match inspection {
         Inspection::Component(report) => {
             writeln!(out, "{plugin}: component\n")?;
@@ -284,6 +290,7 @@ pub fn inspection(out: &mut impl Write, plugin: &str, inspection: &Inspection) -
         },
         Inspection::CoreModule(_) => "the core-module ABI".to_owned(),
     };
+    effective(out, loaded)?;
     let problems = inspection.problems();
     if problems.is_empty() {
         writeln!(out, "verdict: compatible with {contract}")
@@ -293,6 +300,64 @@ pub fn inspection(out: &mut impl Write, plugin: &str, inspection: &Inspection) -
             writeln!(out, "  - {problem}")?;
         }
         Ok(())
+    }
+}
+
+/// The limits and grants the plugin's instances get: the host's, narrowed by its manifest.
+fn effective(out: &mut impl Write, loaded: &Loaded) -> io::Result<()> {
+    match loaded.manifest() {
+        Some(manifest) => writeln!(out, "under the manifest {}:", manifest.path().display())?,
+        None => writeln!(out, "under the host's defaults (no manifest):")?,
+    }
+    let limits = loaded.limits();
+    let fuel = limits
+        .fuel
+        .map_or("unmetered".to_owned(), |fuel| fuel.to_string());
+    writeln!(
+        out,
+        "  limits: deadline {} ms, fuel {fuel}, memory {}, {} table elements,",
+        limits.deadline.as_millis(),
+        bytes(limits.memory_bytes),
+        limits.table_elements,
+    )?;
+    writeln!(
+        out,
+        "          {} instances, {} memories, {} tables, lifted {}, output {}",
+        limits.instances,
+        limits.memories,
+        limits.tables,
+        bytes(limits.lifted_bytes),
+        bytes(limits.output_bytes),
+    )?;
+    let grants = loaded.grants();
+    if grants.dirs.is_empty() && grants.env.is_empty() {
+        writeln!(out, "  grants: none")?;
+    }
+    for dir in &grants.dirs {
+        let access = if dir.writable {
+            "read-write"
+        } else {
+            "read-only"
+        };
+        writeln!(
+            out,
+            "  grants: {} ({access}) = {}",
+            dir.guest,
+            dir.host.display()
+        )?;
+    }
+    for (key, _) in &grants.env {
+        writeln!(out, "  grants: env {key}")?;
+    }
+    writeln!(out)
+}
+
+/// `n` bytes in the largest whole unit: `64 MiB`, `4 KiB`, `100 B`.
+fn bytes(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} B"),
     }
 }
 
@@ -323,7 +388,7 @@ fn items(out: &mut impl Write, title: &str, items: &[CoreItem]) -> io::Result<()
 /// An inspection as JSON: `{"plugin", "kind", "compatible", "problems", ...}` plus `wit`,
 /// `imports` and `exports` (each `{"name", "problem"}`) for a component, or `imports` and
 /// `exports` (each `{"name", "type"}`) for a core module.
-pub fn inspection_json(plugin: &str, inspection: &Inspection) -> Value {
+pub fn inspection_json(plugin: &str, inspection: &Inspection, loaded: &Loaded) -> Value {
     let verdicts = |verdicts: &[ItemVerdict]| -> Vec<Value> {
         verdicts
             .iter()
@@ -353,6 +418,26 @@ pub fn inspection_json(plugin: &str, inspection: &Inspection) -> Value {
         }),
     };
     value["plugin"] = json!(plugin);
+    let limits = loaded.limits();
+    value["manifest"] = json!(loaded.manifest().map(|m| m.path().display().to_string()));
+    value["limits"] = json!({
+        "deadline_ms": u64::try_from(limits.deadline.as_millis()).unwrap_or(u64::MAX),
+        "fuel": limits.fuel,
+        "memory_bytes": limits.memory_bytes,
+        "table_elements": limits.table_elements,
+        "instances": limits.instances,
+        "memories": limits.memories,
+        "tables": limits.tables,
+        "lifted_bytes": limits.lifted_bytes,
+        "output_bytes": limits.output_bytes,
+    });
+    let grants = loaded.grants();
+    value["grants"] = json!({
+        "dirs": grants.dirs.iter().map(|d| json!({
+            "guest": d.guest, "host": d.host.display().to_string(), "writable": d.writable,
+        })).collect::<Vec<_>>(),
+        "env": grants.env.iter().map(|(key, _)| key.clone()).collect::<Vec<_>>(),
+    });
     value["compatible"] = json!(inspection.is_compatible());
     value["problems"] = json!(inspection.problems());
     value
