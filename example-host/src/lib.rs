@@ -239,8 +239,21 @@ impl ExampleHost {
         function: &str,
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
-        let loaded = self.host.load(path)?;
-        let plugin = self.host.dynamic(&loaded)?;
+        self.call_wave_loaded(&self.host.load(path)?, function, args)
+    }
+
+    /// As [`ExampleHost::call_wave`], on a plugin already loaded (one a
+    /// [`PluginDirectory`](plugin_host::watch::PluginDirectory) keeps, say).
+    ///
+    /// # Errors
+    /// As [`ExampleHost::call_wave`], without the errors of reading and compiling the file.
+    pub fn call_wave_loaded(
+        &self,
+        loaded: &Loaded,
+        function: &str,
+        args: &[impl AsRef<str>],
+    ) -> Result<WaveCall, Error> {
+        let plugin = self.host.dynamic(loaded)?;
         let call = plugin.call_wave(function, args, self.state(plugin.name()));
         match (&call, loaded.component()) {
             (Err(Error::NoSuchExport { .. }), Some(component))

@@ -87,6 +87,7 @@ pub mod manifest;
 mod output;
 pub mod precompiled;
 mod staging;
+pub mod watch;
 
 pub use engine::{Allocator, CompilationCache, HostConfig};
 pub use error::{Error, Failure, WasmtimeError};

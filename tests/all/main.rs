@@ -12,6 +12,7 @@ mod loading;
 mod manifest;
 mod properties;
 mod stress;
+mod watch;
 
 use std::time::{Duration, Instant};
 

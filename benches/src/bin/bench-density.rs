@@ -8,7 +8,9 @@
 //! - the time of 200 instantiations (each dropped at once) with 1, 1,000 and `--live` instances
 //!   alive beside them;
 //! - one instance past the pool: the typed error it gets;
-//! - `just-add` calls per second on 1 thread and on every core, one instance per thread.
+//! - `just-add` calls per second on 1 thread and on every core, one instance per thread;
+//! - hot reload: from replacing a watched plugin file to the first call answered by the new
+//!   version, with the compilation cache warm (the usual redeploy of a known build) and cold.
 //!
 //! Wall time on a shared VM is noisy: run it on an idle machine, and read BENCHMARKS.md for
 //! the spread between runs.
@@ -18,8 +20,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use example_host::{ContractPlugin, ExampleHost};
-use plugin_host::{Allocator, Error, HostConfig};
-use plugin_tests::COMPONENT_GUEST;
+use plugin_host::watch::{Event, PluginDirectory};
+use plugin_host::{Allocator, CompilationCache, Error, HostConfig};
+use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -107,7 +110,71 @@ fn main() -> Result<()> {
             all / 1e6
         );
     }
+    println!("hot reload, file replaced -> first call on the new version (mean of 20):");
+    for cache in [true, false] {
+        let (total, load) = reload_time(cache)?;
+        println!(
+            "  compilation cache {}: {:.1} ms, of which loading {:.1} ms",
+            if cache { "warm" } else { "off " },
+            total.as_secs_f64() * 1e3,
+            load.as_secs_f64() * 1e3,
+        );
+    }
     Ok(())
+}
+
+/// The mean time from renaming a new version over a watched plugin to the first call its
+/// new version answers, and the part of it spent loading, over 20 reloads alternating the
+/// 0.1.0 and 0.1.1 guests.
+fn reload_time(cache: bool) -> Result<(Duration, Duration)> {
+    const RELOADS: u32 = 20;
+    let dir = std::env::temp_dir().join(format!("bench-reload-{}-{cache}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::copy(LEGACY_GUEST, dir.join("p.wasm"))?;
+    let host = std::sync::Arc::new(ExampleHost::with_config(HostConfig {
+        cache: if cache {
+            CompilationCache::Directory(dir.join("cache"))
+        } else {
+            CompilationCache::Off
+        },
+        ..HostConfig::default()
+    })?);
+    let loader = host.clone();
+    let plugins = PluginDirectory::watch(&dir, move |path| loader.load_component(path))?;
+    let wait = Duration::from_secs(30);
+    plugins.next_event(wait).ok_or("no first load")?;
+    let (mut total, mut loading) = (Duration::ZERO, Duration::ZERO);
+    // With the cache on, reload each version once untimed so that every timed one is a hit.
+    let warmups = if cache { 2 } else { 0 };
+    for reload in 0..RELOADS + warmups {
+        let (source, version) = match reload % 2 {
+            0 => (COMPONENT_GUEST, "0.1.1"),
+            _ => (LEGACY_GUEST, "0.1.0"),
+        };
+        std::fs::copy(source, dir.join("p.part"))?;
+        let start = Instant::now();
+        std::fs::rename(dir.join("p.part"), dir.join("p.wasm"))?;
+        let took = loop {
+            let current = plugins.get("p.wasm").ok_or("unloaded")?;
+            if current.version() == version {
+                let mut instance = current.instantiate()?;
+                instance.just_add(1, 2)?;
+                break start.elapsed();
+            }
+            thread::sleep(Duration::from_micros(200));
+        };
+        let load = match plugins.next_event(wait) {
+            Some(Event::Reloaded { took, .. }) => took,
+            other => return Err(format!("expected a reload, got {other:?}").into()),
+        };
+        if reload >= warmups {
+            total += took;
+            loading += load;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((total / RELOADS, loading / RELOADS))
 }
 
 /// The mean time of 200 instantiations, each dropped at once.

@@ -7,12 +7,14 @@ mod render;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use example_host::{Error, ExampleHost, Plugin, demo};
 use grants::GrantArgs;
 use limits::LimitArgs;
+use plugin_host::watch::PluginDirectory;
 use plugin_host::{CompilationCache, Grants, HostConfig};
 
 /// Load WebAssembly plugins into a wasmtime host and exercise them.
@@ -135,6 +137,30 @@ enum Command {
         grants: GrantArgs,
     },
 
+    /// Load every plugin in a directory, keep them loaded as their files change, and answer
+    /// calls typed on standard input.
+    ///
+    /// Prints each load, reload, failure and unload as it happens. A `.wasm` file added or
+    /// changed is loaded in the background and swapped in (calls already running finish on the
+    /// old version); one that fails to load leaves the old version serving; a removed one is
+    /// unloaded. Each line of standard input is a call, `FILE FUNCTION ARGS...`, quoted as in
+    /// a shell (`p.wasm point-add '{x: 1, y: 2}' '{x: 3, y: 4}'`), made on a fresh instance
+    /// of the file's current version. Ends at the end of standard input.
+    #[command(after_help = "Example:\n  \
+        plugin-host watch plugins/\n  \
+        then type: guest.wasm just-add 40 2")]
+    Watch {
+        /// The directory of plugins.
+        #[arg(value_name = "DIR")]
+        directory: PathBuf,
+
+        #[command(flatten)]
+        engine: EngineArgs,
+
+        #[command(flatten)]
+        grants: GrantArgs,
+    },
+
     /// Precompile a plugin into an artifact that `run --allow-precompiled` loads without
     /// compiling.
     ///
@@ -245,6 +271,11 @@ fn main() -> ExitCode {
             output: artifact,
             engine,
         } => compile(&plugin, &artifact, &engine, output),
+        Command::Watch {
+            directory,
+            engine,
+            grants,
+        } => watch(&directory, &engine, &grants, output),
     }
 }
 
@@ -457,6 +488,60 @@ fn inspect(plugin: &Path, engine: &EngineArgs, grants: &GrantArgs, output: Outpu
     } else {
         ExitCode::from(EXIT_FAILED)
     }
+}
+
+fn watch(dir: &Path, engine: &EngineArgs, grants: &GrantArgs, output: Output) -> ExitCode {
+    let host = match engine.host(grants.grants()) {
+        Ok(host) => Arc::new(host),
+        Err(error) => {
+            render::load_error(&error);
+            return ExitCode::from(EXIT_LOAD_ERROR);
+        }
+    };
+    let loader = host.clone();
+    let plugins = PluginDirectory::watch(dir, move |path| {
+        // Any plugin the host can call by name: checked for its imports here, not at the call.
+        let loaded = loader.host().load(path)?;
+        loader.host().dynamic(&loaded)?;
+        Ok(loaded)
+    });
+    let plugins = match plugins {
+        Ok(plugins) => Arc::new(plugins),
+        Err(error) => {
+            render::load_error(&error);
+            return ExitCode::from(EXIT_LOAD_ERROR);
+        }
+    };
+    let reporter = plugins.clone();
+    std::thread::spawn(move || {
+        loop {
+            if let Some(event) = reporter.next_event(Duration::from_secs(3600)) {
+                print_or_stop(|out| render::watch_event(out, &event));
+            }
+        }
+    });
+    for line in io::stdin().lines() {
+        let Ok(line) = line else { break };
+        let words = shlex::split(&line).unwrap_or_default();
+        let [file, function, args @ ..] = words.as_slice() else {
+            if !line.trim().is_empty() {
+                eprintln!("error: a call is FILE FUNCTION ARGS..., quoted as in a shell");
+            }
+            continue;
+        };
+        let Some(loaded) = plugins.get(file) else {
+            eprintln!(
+                "error: no plugin {file} is loaded; loaded: {}",
+                plugins.names().join(", ")
+            );
+            continue;
+        };
+        match host.call_wave_loaded(&loaded, function, args) {
+            Ok(call) => print_or_stop(|out| render::call(out, &call, output.quiet)),
+            Err(error) => render::load_error(&error),
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn compile(plugin: &Path, artifact_path: &Path, engine: &EngineArgs, output: Output) -> ExitCode {

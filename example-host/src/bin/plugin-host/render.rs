@@ -10,6 +10,7 @@ use example_host::demo::{Check, Transcript};
 use plugin_host::Loaded;
 use plugin_host::dynamic::WaveCall;
 use plugin_host::inspect::{CoreItem, Inspection, ItemVerdict};
+use plugin_host::watch::Event;
 use serde_json::{Value, json};
 
 /// A failed call in one line: the plugin and export are in the row already, so only what went
@@ -183,6 +184,27 @@ pub fn call(out: &mut impl Write, call: &WaveCall, quiet: bool) -> io::Result<()
             Ok(())
         }
     }
+}
+
+/// One line for what happened in a watched directory.
+pub fn watch_event(out: &mut impl Write, event: &Event) -> io::Result<()> {
+    match event {
+        Event::Loaded { name, took } => writeln!(out, "loaded {name} ({:.1} ms)", ms(*took))?,
+        Event::Reloaded { name, took } => writeln!(out, "reloaded {name} ({:.1} ms)", ms(*took))?,
+        Event::Failed { name, error } => {
+            writeln!(
+                out,
+                "failed {name}, the previous version (if any) still serves:"
+            )?;
+            writeln!(out, "  {error}")?;
+        }
+        Event::Unloaded { name } => writeln!(out, "unloaded {name}")?,
+    }
+    out.flush()
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
 }
 
 /// A call's outcome as JSON: `{"function", "results", "error", "stdout", "stderr"}`, with

@@ -1,0 +1,133 @@
+//! Hot reload: a watched directory swaps in a changed plugin while calls go on, keeps the old
+//! version when the new file does not load, and unloads a removed one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use example_host::{ContractPlugin, Error, ExampleHost};
+use plugin_host::watch::{Event, PluginDirectory};
+use plugin_host::{CompilationCache, HostConfig};
+use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
+
+/// How long a test waits for the watcher before calling it broken.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A fresh directory for `name` holding `p.wasm`, a copy of the 0.1.0 guest.
+fn directory(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("watch")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    fs::copy(LEGACY_GUEST, dir.join("p.wasm")).unwrap();
+    dir
+}
+
+/// Replaces `dir/p.wasm` by `source` the way a deployment does: a copy, then a rename.
+fn replace(dir: &Path, source: &str) {
+    let staging = dir.join("p.wasm.part");
+    fs::copy(source, &staging).unwrap();
+    fs::rename(&staging, dir.join("p.wasm")).unwrap();
+}
+
+fn watch(dir: &Path) -> (Arc<ExampleHost>, PluginDirectory<ContractPlugin>) {
+    let host = Arc::new(
+        ExampleHost::with_config(HostConfig {
+            cache: CompilationCache::Directory(dir.join("cache")),
+            ..HostConfig::default()
+        })
+        .unwrap(),
+    );
+    let loader = host.clone();
+    let plugins = PluginDirectory::watch(dir, move |path| loader.load_component(path)).unwrap();
+    (host, plugins)
+}
+
+/// The next event, or a panic after [`PATIENCE`].
+fn next(plugins: &PluginDirectory<ContractPlugin>) -> Event {
+    plugins
+        .next_event(PATIENCE)
+        .expect("the watcher reports within the patience")
+}
+
+#[test]
+fn a_replaced_plugin_is_swapped_in_while_calls_go_on_and_no_call_fails() {
+    let dir = directory("swap");
+    let (_host, plugins) = watch(&dir);
+    assert!(matches!(next(&plugins), Event::Loaded { name, .. } if name == "p.wasm"));
+    let plugins = Arc::new(plugins);
+    let stop = Arc::new(AtomicBool::new(false));
+    let caller = {
+        let (plugins, stop) = (plugins.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut versions = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let plugin = plugins.get("p.wasm").expect("always loaded");
+                let mut instance = plugin.instantiate().expect("instantiates");
+                assert_eq!(instance.just_add(40, 2).unwrap(), 42);
+                // One version throughout the call: `describe` is there exactly on 0.1.1.
+                let described = instance.describe();
+                match instance.version() {
+                    "0.1.1" => assert!(described.is_ok(), "{described:?}"),
+                    _ => assert!(matches!(described, Err(Error::NotInVersion { .. }))),
+                }
+                versions.push(instance.version());
+            }
+            versions
+        })
+    };
+    thread::sleep(Duration::from_millis(200));
+    replace(&dir, COMPONENT_GUEST);
+    assert!(matches!(next(&plugins), Event::Reloaded { name, .. } if name == "p.wasm"));
+    thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    let versions = caller.join().expect("no call failed");
+    let switch = versions
+        .iter()
+        .position(|v| *v == "0.1.1")
+        .expect("the new version served");
+    assert!(switch > 0, "the old version served first");
+    assert!(
+        versions[switch..].iter().all(|v| *v == "0.1.1"),
+        "never back to the old one"
+    );
+}
+
+#[test]
+fn a_file_that_fails_to_load_keeps_the_old_version_serving() {
+    let dir = directory("broken");
+    let (_host, plugins) = watch(&dir);
+    assert!(matches!(next(&plugins), Event::Loaded { .. }));
+    fs::write(dir.join("p.wasm"), b"not wasm at all").unwrap();
+    match next(&plugins) {
+        Event::Failed { name, error } => {
+            assert_eq!(name, "p.wasm");
+            assert!(matches!(error, Error::NotWasm { .. }), "{error}");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    let mut instance = plugins.get("p.wasm").unwrap().instantiate().unwrap();
+    assert_eq!(instance.version(), "0.1.0");
+    assert_eq!(instance.just_add(1, 2).unwrap(), 3);
+}
+
+#[test]
+fn a_removed_file_unloads_its_plugin_after_the_calls_that_hold_it() {
+    let dir = directory("removed");
+    let (_host, plugins) = watch(&dir);
+    assert!(matches!(next(&plugins), Event::Loaded { .. }));
+    let held = plugins.get("p.wasm").unwrap();
+    fs::remove_file(dir.join("p.wasm")).unwrap();
+    assert!(matches!(next(&plugins), Event::Unloaded { name } if name == "p.wasm"));
+    assert!(plugins.get("p.wasm").is_none());
+    assert!(plugins.names().is_empty());
+    assert_eq!(held.instantiate().unwrap().just_add(2, 2).unwrap(), 4);
+
+    // A new file is loaded as it arrives.
+    replace(&dir, LEGACY_GUEST);
+    assert!(matches!(next(&plugins), Event::Loaded { name, .. } if name == "p.wasm"));
+}
