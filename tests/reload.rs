@@ -2,45 +2,20 @@
 //! memory where 20 left it. A test binary of its own, so that no other test's allocations run
 //! beside the measurement.
 
-use std::fs;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+mod watching;
 
-use example_host::ExampleHost;
-use plugin_host::watch::{Event, PluginDirectory};
-use plugin_host::{CompilationCache, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
+use plugin_host::watch::Event;
+use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
 
-/// Resident memory of this process, from `VmRSS` in `/proc/self/status`, in KiB.
-fn resident_kib() -> u64 {
-    let status = fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
+use watching::{directory, next, replace, watch};
 
 #[test]
 fn a_hundred_reloads_do_not_grow_resident_memory() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("reload-memory");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    fs::copy(LEGACY_GUEST, dir.join("p.wasm")).unwrap();
-    let host = Arc::new(
-        ExampleHost::with_config(HostConfig {
-            cache: CompilationCache::Directory(dir.join("cache")),
-            ..HostConfig::default()
-        })
-        .unwrap(),
-    );
-    let loader = host.clone();
-    let plugins = PluginDirectory::watch(&dir, move |path| loader.load_component(path)).unwrap();
-    let next = || {
-        plugins
-            .next_event(Duration::from_secs(20))
-            .expect("an event")
-    };
-    assert!(matches!(next(), Event::Loaded { .. }));
+    let dir = directory("reload-memory");
+    let (_host, plugins) = watch(&dir);
+    assert!(matches!(next(&plugins), Event::Loaded { .. }));
 
+    let resident_kib = || resident_bytes().unwrap() >> 10;
     let mut after_20 = 0;
     for reload in 1..=100 {
         let source = if reload % 2 == 0 {
@@ -48,10 +23,8 @@ fn a_hundred_reloads_do_not_grow_resident_memory() {
         } else {
             COMPONENT_GUEST
         };
-        let staging = dir.join("p.wasm.part");
-        fs::copy(source, &staging).unwrap();
-        fs::rename(&staging, dir.join("p.wasm")).unwrap();
-        match next() {
+        replace(&dir, source);
+        match next(&plugins) {
             Event::Reloaded { .. } => {}
             other => panic!("reload {reload}: {other:?}"),
         }

@@ -811,9 +811,7 @@ fn watch_loads_reloads_and_answers_calls_typed_on_stdin() {
     writeln!(stdin, "p.wasm just-add 40 2").unwrap();
     assert_eq!(next(), "42");
 
-    let staging = dir.join("p.wasm.part");
-    std::fs::copy(COMPONENT_GUEST, &staging).unwrap();
-    std::fs::rename(&staging, dir.join("p.wasm")).unwrap();
+    plugin_tests::replace(&dir.join("p.wasm"), COMPONENT_GUEST).unwrap();
     assert!(next().starts_with("reloaded p.wasm ("));
     writeln!(stdin, "p.wasm point-add '{{x: 1, y: 2}}' '{{x: 3, y: 4}}'").unwrap();
     assert_eq!(next(), "{x: 4, y: 6}");

@@ -13,6 +13,8 @@ mod manifest;
 mod properties;
 mod stress;
 mod watch;
+#[path = "../watching.rs"]
+mod watching;
 
 use std::time::{Duration, Instant};
 

@@ -2,57 +2,16 @@
 //! version when the new file does not load, and unloads a removed one.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use example_host::{ContractPlugin, Error, ExampleHost};
-use plugin_host::watch::{Event, PluginDirectory};
-use plugin_host::{CompilationCache, HostConfig};
+use example_host::Error;
+use plugin_host::watch::Event;
 use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
 
-/// How long a test waits for the watcher before calling it broken.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// A fresh directory for `name` holding `p.wasm`, a copy of the 0.1.0 guest.
-fn directory(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("watch")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    fs::copy(LEGACY_GUEST, dir.join("p.wasm")).unwrap();
-    dir
-}
-
-/// Replaces `dir/p.wasm` by `source` the way a deployment does: a copy, then a rename.
-fn replace(dir: &Path, source: &str) {
-    let staging = dir.join("p.wasm.part");
-    fs::copy(source, &staging).unwrap();
-    fs::rename(&staging, dir.join("p.wasm")).unwrap();
-}
-
-fn watch(dir: &Path) -> (Arc<ExampleHost>, PluginDirectory<ContractPlugin>) {
-    let host = Arc::new(
-        ExampleHost::with_config(HostConfig {
-            cache: CompilationCache::Directory(dir.join("cache")),
-            ..HostConfig::default()
-        })
-        .unwrap(),
-    );
-    let loader = host.clone();
-    let plugins = PluginDirectory::watch(dir, move |path| loader.load_component(path)).unwrap();
-    (host, plugins)
-}
-
-/// The next event, or a panic after [`PATIENCE`].
-fn next(plugins: &PluginDirectory<ContractPlugin>) -> Event {
-    plugins
-        .next_event(PATIENCE)
-        .expect("the watcher reports within the patience")
-}
+use crate::watching::{directory, next, replace, watch};
 
 #[test]
 fn a_replaced_plugin_is_swapped_in_while_calls_go_on_and_no_call_fails() {

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use example_host::{ContractPlugin, ExampleHost};
 use plugin_host::watch::{Event, PluginDirectory};
 use plugin_host::{Allocator, CompilationCache, Error, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
+use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -214,16 +214,4 @@ fn throughput(plugin: &ContractPlugin, threads: usize) -> Result<f64> {
     });
     #[allow(clippy::cast_precision_loss, reason = "call counts are far below 2^52")]
     Ok(calls as f64 / TIME.as_secs_f64())
-}
-
-/// Resident memory of this process, from `VmRSS` in `/proc/self/status` (in KiB).
-fn resident_bytes() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.split_whitespace().next())
-        .ok_or("no VmRSS in /proc/self/status")?
-        .parse()?;
-    Ok(kib << 10)
 }
