@@ -68,11 +68,11 @@ impl Default for HostConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Allocator {
     /// wasmtime's pooling allocator: address space for [`HostConfig::pool_instances`]
-    /// instances is reserved up front, and instantiating takes a slot instead of calling `mmap`. For the
-    /// project's guest the gain was within run-to-run noise on the benchmark machine (see
-    /// `BENCHMARKS.md`); it grows with the size of a guest's memories and tables. If the
-    /// reservation fails (a machine with little address space, a `ulimit -v`), the host falls
-    /// back to [`Allocator::OnDemand`] and logs a warning.
+    /// instances is reserved up front, and instantiating takes a slot instead of calling
+    /// `mmap`. For the project's guest the gain was within run-to-run noise on the benchmark
+    /// machine (see `BENCHMARKS.md`); it grows with the size of a guest's memories and
+    /// tables. If the reservation fails (a machine with little address space, a `ulimit -v`),
+    /// the host falls back to [`Allocator::OnDemand`] and logs a warning.
     #[default]
     Pooling,
     /// Memory is mapped when an instance is created and unmapped when it is dropped.

@@ -13,7 +13,6 @@
 //! measurement could not be made. `bench-count PATH` counts one path only;
 //! `BENCH_COUNT_KEEP=1` keeps the callgrind profiles for `callgrind_annotate`.
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -63,7 +62,7 @@ const fn path(
 }
 
 /// Whose code performs the operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Subject {
     Ours,
     Bare,
@@ -403,16 +402,15 @@ fn count_all(dir: &Path, only: Option<&String>) -> Result<bool> {
         "path", "ours", "bare", "ratio", "bound"
     );
     let mut within = true;
-    let mut per_op = BTreeMap::new();
     for path in paths {
-        for subject in [Subject::Ours, Subject::Bare] {
+        let per_op = |subject| -> Result<f64> {
             let base = callgrind(path.name, subject, 0, dir)?;
             let full = callgrind(path.name, subject, path.iterations, dir)?;
             let ops = f64::from(path.iterations) * f64::from(path.per_iteration);
             #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
-            per_op.insert(subject, full.saturating_sub(base) as f64 / ops);
-        }
-        let (ours, bare) = (per_op[&Subject::Ours], per_op[&Subject::Bare]);
+            Ok(full.saturating_sub(base) as f64 / ops)
+        };
+        let (ours, bare) = (per_op(Subject::Ours)?, per_op(Subject::Bare)?);
         let ratio = ours / bare;
         let (bound, verdict) = match path.bound {
             Some(bound) if ratio <= bound => (format!("{bound:.2}"), "ok"),

@@ -136,7 +136,7 @@ pub fn table(out: &mut impl Write, runs: &[(Transcript, Duration)]) -> io::Resul
             "{:<name_width$}  {:<kind_width$}  {passed:>6}  {failed:>6}  {:.1} ms",
             short_name(&transcript.plugin),
             kind(transcript),
-            took.as_secs_f64() * 1000.0
+            ms(*took)
         )?;
     }
     writeln!(out)?;
@@ -203,6 +203,7 @@ pub fn watch_event(out: &mut impl Write, event: &Event) -> io::Result<()> {
     out.flush()
 }
 
+/// `duration` in milliseconds, with the fraction.
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
@@ -252,7 +253,7 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
                 "stdout": t.stdout,
                 "stderr": t.stderr,
                 "dropped_output_bytes": t.dropped_output_bytes,
-                "time_ms": took.as_secs_f64() * 1000.0,
+                "time_ms": ms(*took),
             })
         })
         .collect();
