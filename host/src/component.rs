@@ -7,7 +7,16 @@
 //! [`PluginHost::component`](crate::PluginHost::component) checks a loaded component against
 //! the world and [`ComponentPlugin::instantiate`] makes instances whose calls run under the
 //! host's limits.
+//!
+//! Async applications generate the world's bindings with async exports (and, if they like,
+//! async imports), add the imports to
+//! [`PluginHost::async_component_linker_mut`](crate::PluginHost::async_component_linker_mut),
+//! implement [`AsyncBindings`] as well, and check plugins with
+//! [`PluginHost::async_component`](crate::PluginHost::async_component): its
+//! [`AsyncComponentPlugin::instantiate_async`] makes instances whose calls are futures
+//! ([`Instance::call_async`]).
 
+use std::future::Future;
 use std::sync::Arc;
 
 use wasmtime::Store;
@@ -15,7 +24,7 @@ use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::grants::Policy;
-use crate::instance::{Maker, StoreData, sealed};
+use crate::instance::{Async, Blocking, Maker, Mode, StoreData, sealed};
 use crate::limits::Limiter;
 use crate::staging::Staged;
 use crate::{Error, Instance, Limits, Transactional};
@@ -81,11 +90,19 @@ impl<T: Send> WasiView for ComponentState<T> {
     }
 }
 
-/// Adds WASI preview 2 to `linker`; the grants are the store's.
+/// Adds WASI preview 2 to `linker`, for blocking calls; the grants are the store's.
 pub(crate) fn add_wasi<T: Send + 'static>(
     linker: &mut Linker<ComponentState<T>>,
 ) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_sync(linker)
+}
+
+/// Adds WASI preview 2 to `linker`, for async calls: a guest waiting on WASI (a clock, a
+/// stream) yields instead of blocking its thread.
+pub(crate) fn add_wasi_async<T: Send + 'static>(
+    linker: &mut Linker<ComponentState<T>>,
+) -> wasmtime::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker)
 }
 
 /// A world's typed bindings, as wasmtime's `bindgen!` generates them: implement it for the
@@ -117,21 +134,44 @@ pub trait Bindings: Sized + Send + 'static {
     ) -> wasmtime::Result<Self>;
 }
 
+/// A world's bindings generated for async calls (`bindgen!` with `exports: { default: async
+/// }`, and async imports if the application's host functions await): [`Bindings`] plus async
+/// instantiation. Implement [`Bindings::instantiate`] too (as `pre.instantiate(store)`); the
+/// library only calls it for blocking plugins, which async bindings are not used for.
+pub trait AsyncBindings: Bindings + Sync {
+    /// Instantiates the component in `store` (`bindgen!`'s `…Pre::instantiate_async`).
+    ///
+    /// # Errors
+    /// wasmtime's, if the component's initialisation traps or runs into a limit.
+    fn instantiate_async(
+        pre: &Self::Pre,
+        store: &mut Store<ComponentState<Self::Data>>,
+    ) -> impl Future<Output = wasmtime::Result<Self>> + Send;
+}
+
 /// An instance of a component plugin of the world `B`; calls go through `B` with
 /// [`Instance::call`].
 pub type ComponentInstance<B> = Instance<ComponentState<<B as Bindings>::Data>, B>;
 
+/// An instance of a component plugin of the async world `B`; calls are futures, through `B`
+/// with [`Instance::call_async`].
+pub type AsyncComponentInstance<B> = Instance<ComponentState<<B as Bindings>::Data>, B, Async>;
+
+/// A component plugin for async calls ([`PluginHost::async_component`](crate::PluginHost::async_component)).
+pub type AsyncComponentPlugin<B> = ComponentPlugin<B, Async>;
+
 /// A component plugin, compiled and pre-linked against the host's linker and checked against
 /// the world `B`: instantiating it only creates a store and runs the component's
-/// initialisation.
+/// initialisation. `M` is how its instances' calls run: [`Blocking`] (the default) or
+/// [`Async`] ([`AsyncComponentPlugin`]).
 ///
-/// Cheap to clone and to share across threads; each [`ComponentPlugin::instantiate`] gives an
-/// independent [`ComponentInstance`].
-pub struct ComponentPlugin<B: Bindings> {
-    maker: Arc<Maker<ComponentState<B::Data>, B>>,
+/// Cheap to clone and to share across threads; each [`ComponentPlugin::instantiate`] (or
+/// [`AsyncComponentPlugin::instantiate_async`]) gives an independent instance.
+pub struct ComponentPlugin<B: Bindings, M: Mode = Blocking> {
+    maker: Arc<Maker<ComponentState<B::Data>, B, M>>,
 }
 
-impl<B: Bindings> Clone for ComponentPlugin<B> {
+impl<B: Bindings, M: Mode> Clone for ComponentPlugin<B, M> {
     fn clone(&self) -> Self {
         Self {
             maker: self.maker.clone(),
@@ -139,12 +179,66 @@ impl<B: Bindings> Clone for ComponentPlugin<B> {
     }
 }
 
-impl<B: Bindings> std::fmt::Debug for ComponentPlugin<B> {
+impl<B: Bindings, M: Mode> std::fmt::Debug for ComponentPlugin<B, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ComponentPlugin")
             .field("name", &self.maker.name)
             .field("world", &B::WORLD)
             .finish_non_exhaustive()
+    }
+}
+
+impl<B: Bindings, M: Mode> ComponentPlugin<B, M> {
+    /// The name the plugin was loaded under (its path, for plugins loaded from a file).
+    pub fn name(&self) -> &str {
+        &self.maker.name
+    }
+}
+
+/// Pre-links `component` against `linker` and checks it against the world `B`.
+fn pre_link<B: Bindings>(
+    name: &str,
+    component: &Component,
+    linker: &Linker<ComponentState<B::Data>>,
+) -> Result<B::Pre, Error> {
+    let mismatch = |source: wasmtime::Error| Error::WorldMismatch {
+        plugin: name.to_owned(),
+        world: B::WORLD,
+        source: source.into(),
+    };
+    let pre = linker.instantiate_pre(component).map_err(mismatch)?;
+    B::pre(pre).map_err(mismatch)
+}
+
+impl<B: AsyncBindings> ComponentPlugin<B, Async> {
+    /// Pre-links `component` against `linker` (the host's async linker) and checks it against
+    /// the world `B`.
+    pub(crate) fn new_async(
+        name: Arc<str>,
+        component: &Component,
+        linker: &Linker<ComponentState<B::Data>>,
+        policy: Arc<Policy>,
+    ) -> Result<Self, Error> {
+        let pre = pre_link::<B>(&name, component, linker)?;
+        let engine = component.engine().clone();
+        let maker = Maker::new_async(name, engine, policy, move |store| {
+            let pre = pre.clone();
+            Box::pin(async move { B::instantiate_async(&pre, store).await })
+        });
+        Ok(Self { maker })
+    }
+
+    /// As [`ComponentPlugin::instantiate`], for async calls: a future, whose instance's calls
+    /// are futures ([`Instance::call_async`]). The component's initialisation yields at every
+    /// epoch tick, as a call does.
+    ///
+    /// # Errors
+    /// As [`ComponentPlugin::instantiate`].
+    pub async fn instantiate_async(
+        &self,
+        data: B::Data,
+    ) -> Result<AsyncComponentInstance<B>, Error> {
+        Instance::new_async(self.maker.clone(), data).await
     }
 }
 
@@ -156,23 +250,12 @@ impl<B: Bindings> ComponentPlugin<B> {
         linker: &Linker<ComponentState<B::Data>>,
         policy: Arc<Policy>,
     ) -> Result<Self, Error> {
-        let mismatch = |source: wasmtime::Error| Error::WorldMismatch {
-            plugin: name.to_string(),
-            world: B::WORLD,
-            source: source.into(),
-        };
-        let pre = linker.instantiate_pre(component).map_err(mismatch)?;
-        let pre = B::pre(pre).map_err(mismatch)?;
+        let pre = pre_link::<B>(&name, component, linker)?;
         let engine = component.engine().clone();
         let maker = Maker::new(name, engine, policy, move |store| {
             B::instantiate(&pre, store)
         });
         Ok(Self { maker })
-    }
-
-    /// The name the plugin was loaded under (its path, for plugins loaded from a file).
-    pub fn name(&self) -> &str {
-        &self.maker.name
     }
 
     /// Creates a fresh instance in a store of its own holding `data`, under the host's

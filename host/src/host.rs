@@ -7,7 +7,9 @@ use std::sync::Arc;
 use wasmtime::component::{Component, Linker as ComponentLinker};
 use wasmtime::{Engine, Linker, Module};
 
-use crate::component::{self, Bindings, ComponentPlugin, ComponentState};
+use crate::component::{
+    self, AsyncBindings, AsyncComponentPlugin, Bindings, ComponentPlugin, ComponentState,
+};
 use crate::contract::Contract;
 use crate::core_module::{self, CoreBindings, CorePlugin, CoreState};
 use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
@@ -119,18 +121,21 @@ impl std::fmt::Debug for Loaded {
 }
 
 /// Loads plugins and owns what they share: one wasmtime `Engine` (with the epoch ticker that
-/// enforces deadlines), one linker for components (WASI preview 2 plus the application's
-/// imports), one for core modules (WASI preview 1 plus the application's functions), and the
-/// [`Limits`] and [`Grants`](crate::Grants) every store runs under.
+/// enforces deadlines), two linkers for components (WASI preview 2 plus the application's
+/// imports; one for blocking calls, one for async calls), one for core modules (WASI preview 1
+/// plus the application's functions), and the [`Limits`] and [`Grants`](crate::Grants) every
+/// store runs under.
 ///
 /// `T` is the application's per-instance state ([`Transactional`]: `()` if it has none). Add
-/// the application's imports to [`PluginHost::component_linker_mut`] and
-/// [`PluginHost::core_linker_mut`] before loading plugins.
+/// the application's imports to [`PluginHost::component_linker_mut`] (or
+/// [`PluginHost::async_component_linker_mut`]) and [`PluginHost::core_linker_mut`] before
+/// loading plugins.
 ///
 /// `Send + Sync`: load plugins from any thread, instantiate them on any thread.
 pub struct PluginHost<T: 'static> {
     engine: Engine,
     component_linker: ComponentLinker<ComponentState<T>>,
+    async_component_linker: ComponentLinker<ComponentState<T>>,
     core_linker: Linker<CoreState<T>>,
     policy: Arc<Policy>,
     allocator: Allocator,
@@ -170,11 +175,14 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         let (engine, allocator) = new_engine(&config).map_err(Error::setup)?;
         let mut component_linker = ComponentLinker::new(&engine);
         component::add_wasi(&mut component_linker).map_err(Error::setup)?;
+        let mut async_component_linker = ComponentLinker::new(&engine);
+        component::add_wasi_async(&mut async_component_linker).map_err(Error::setup)?;
         let mut core_linker = Linker::new(&engine);
         core_module::add_wasi(&mut core_linker).map_err(Error::setup)?;
         Ok(Self {
             engine,
             component_linker,
+            async_component_linker,
             core_linker,
             policy: Arc::new(Policy {
                 limits: config.limits,
@@ -188,6 +196,14 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// with [`ComponentState::data_mut`] as the getter). WASI preview 2 is already in it.
     pub fn component_linker_mut(&mut self) -> &mut ComponentLinker<ComponentState<T>> {
         &mut self.component_linker
+    }
+
+    /// The component linker for async calls ([`PluginHost::async_component`]), to add the
+    /// application's imports as an async world's `bindgen!` generates them (its
+    /// `add_to_linker`, with [`ComponentState::data_mut`] as the getter). WASI preview 2 is
+    /// already in it, in its async form.
+    pub fn async_component_linker_mut(&mut self) -> &mut ComponentLinker<ComponentState<T>> {
+        &mut self.async_component_linker
     }
 
     /// The core-module linker, to add the application's host functions (`func_wrap`). WASI
@@ -353,6 +369,21 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         let component = loaded.as_component()?;
         let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
         ComponentPlugin::new(name, component, &self.component_linker, policy)
+    }
+
+    /// Checks the component `loaded` against the async world `B` and pre-links it with the
+    /// async linker ([`PluginHost::async_component_linker_mut`]), for calls that are futures
+    /// ([`Instance::call_async`](crate::Instance::call_async)).
+    ///
+    /// # Errors
+    /// As [`PluginHost::component`].
+    pub fn async_component<B: AsyncBindings<Data = T>>(
+        &self,
+        loaded: &Loaded,
+    ) -> Result<AsyncComponentPlugin<B>, Error> {
+        let component = loaded.as_component()?;
+        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
+        AsyncComponentPlugin::new_async(name, component, &self.async_component_linker, policy)
     }
 
     /// Checks the core module `loaded` against the ABI `B` and pre-links it.

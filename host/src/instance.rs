@@ -1,9 +1,12 @@
 //! One live instance of a plugin, for every kind of plugin: its store, every call into it
-//! under the limits with the host state staged, and a fresh instance after a failure.
+//! under the limits with the host state staged, and a fresh instance after a failure; calls
+//! block the calling thread ([`Blocking`]) or are futures ([`Async`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use wasmtime::{Engine, Store};
+use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::grants::Policy;
@@ -46,32 +49,66 @@ pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
-/// Puts a plugin into a store: instantiates it and looks up what calls go through (`L`).
-type Instantiate<S, L> = dyn Fn(&mut Store<S>) -> wasmtime::Result<L> + Send + Sync;
+/// How an instance's calls run: on the calling thread until they end ([`Blocking`], the
+/// default), or as futures that an async runtime polls ([`Async`]).
+pub trait Mode: sealed::Sealed + Send + Sync + 'static {
+    /// What puts a plugin into a store: instantiates it and looks up what calls go through
+    /// (`L`).
+    #[doc(hidden)]
+    type Instantiate<S: 'static, L: 'static>: ?Sized + Send + Sync;
+}
+
+/// Calls block the calling thread until they end: [`Instance::call`]. A guest past its
+/// deadline traps.
+#[derive(Debug)]
+pub enum Blocking {}
+
+/// Calls are futures, for async applications (tokio): [`Instance::call_async`]. The
+/// application's host functions may be async, and a running guest yields to the runtime at
+/// every epoch tick ([`Limits::EPOCH_TICK`]) instead of holding its thread until the deadline.
+#[derive(Debug)]
+pub enum Async {}
+
+impl sealed::Sealed for Blocking {}
+impl sealed::Sealed for Async {}
+
+impl Mode for Blocking {
+    type Instantiate<S: 'static, L: 'static> =
+        dyn Fn(&mut Store<S>) -> wasmtime::Result<L> + Send + Sync;
+}
+
+impl Mode for Async {
+    type Instantiate<S: 'static, L: 'static> =
+        dyn for<'a> Fn(&'a mut Store<S>) -> BoxFuture<'a, wasmtime::Result<L>> + Send + Sync;
+}
+
+/// A future that may be sent across threads, boxed.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How a loaded plugin makes instances: shared by the plugin and each of its instances, so an
 /// instance can renew itself.
-pub(crate) struct Maker<S: 'static, L> {
+pub(crate) struct Maker<S: 'static, L: 'static, M: Mode = Blocking> {
     pub(crate) name: Arc<str>,
     pub(crate) engine: Engine,
     pub(crate) policy: Arc<Policy>,
     budget: Budget,
-    instantiate: Box<Instantiate<S, L>>,
+    instantiate: Box<M::Instantiate<S, L>>,
 }
 
-impl<S: StoreData, L> Maker<S, L> {
-    pub(crate) fn new(
+impl<S: StoreData, L, M: Mode> Maker<S, L, M> {
+    /// A maker of instances put into their stores by `instantiate`.
+    fn with(
         name: Arc<str>,
         engine: Engine,
         policy: Arc<Policy>,
-        instantiate: impl Fn(&mut Store<S>) -> wasmtime::Result<L> + Send + Sync + 'static,
+        instantiate: Box<M::Instantiate<S, L>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             name,
             engine,
             budget: Budget::new(&policy.limits),
             policy,
-            instantiate: Box::new(instantiate),
+            instantiate,
         })
     }
 
@@ -90,11 +127,47 @@ impl<S: StoreData, L> Maker<S, L> {
         store.set_hostcall_fuel(limits.lifted_bytes);
         store
     }
+}
+
+impl<S: StoreData, L> Maker<S, L, Blocking> {
+    /// A maker of instances for blocking calls, put into their stores by `instantiate`.
+    pub(crate) fn new(
+        name: Arc<str>,
+        engine: Engine,
+        policy: Arc<Policy>,
+        instantiate: impl Fn(&mut Store<S>) -> wasmtime::Result<L> + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Self::with(name, engine, policy, Box::new(instantiate))
+    }
 
     /// Instantiates the plugin in `store`, under the limits.
     fn live(&self, store: &mut Store<S>) -> Result<L, Error> {
         run(store, self.budget, |store| (self.instantiate)(store))
             .map_err(|failed| failed.instantiate(&self.name))
+    }
+}
+
+impl<S: StoreData, L> Maker<S, L, Async> {
+    /// A maker of instances for async calls, put into their stores by `instantiate`.
+    pub(crate) fn new_async(
+        name: Arc<str>,
+        engine: Engine,
+        policy: Arc<Policy>,
+        instantiate: impl for<'a> Fn(&'a mut Store<S>) -> BoxFuture<'a, wasmtime::Result<L>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Arc<Self> {
+        Self::with(name, engine, policy, Box::new(instantiate))
+    }
+
+    /// Instantiates the plugin in `store`, under the limits, yielding at every epoch tick.
+    async fn live(&self, store: &mut Store<S>) -> Result<L, Error> {
+        run_async(store, self.budget, async |store| {
+            (self.instantiate)(store).await
+        })
+        .await
+        .map_err(|failed| failed.instantiate(&self.name))
     }
 }
 
@@ -105,9 +178,10 @@ impl<S: StoreData, L> Maker<S, L> {
 ///
 /// `S` is the store's data ([`StoreData`], holding the application's state); `L` is what calls
 /// go through: the world's bindings for a component, the ABI's typed exports for a core module,
-/// the instance itself for dynamic calls.
+/// the instance itself for dynamic calls. `M` is how calls run: [`Blocking`] (the default) or
+/// [`Async`].
 ///
-/// Every call goes through [`Instance::call`], which:
+/// Every call goes through [`Instance::call`] (or [`Instance::call_async`]), which:
 /// - sets the deadline and fuel of [`Limits`] (the store's other limits hold throughout);
 /// - commits the application's state ([`Transactional::commit`]) if the call succeeds and rolls
 ///   it back if it fails, so a failed call leaves no trace (both are skipped when nothing
@@ -117,29 +191,36 @@ impl<S: StoreData, L> Maker<S, L> {
 ///   store again after a trap, and a core module's own state may be half-updated. The next
 ///   call then runs on a fresh instance of the same plugin, in a fresh store that keeps the
 ///   application's state and the captured output.
-pub struct Instance<S: StoreData, L> {
-    maker: Arc<Maker<S, L>>,
+pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
+    maker: Arc<Maker<S, L, M>>,
     output: CapturedOutput,
-    /// Always `Some` between method calls: [`Instance::renew`] takes the old store out and puts
-    /// a new one back with nothing fallible in between.
+    /// Always `Some` between method calls: renewing takes the old store out and puts a new one
+    /// back with nothing fallible in between.
     store: Option<Store<S>>,
     /// `None` while the instance is poisoned: its last call failed, or instantiating it afresh
     /// did.
     live: Option<L>,
+    /// Set while an async call is under way. Still set when the next call starts, it means the
+    /// last call's future was dropped before the call ended (cancelled): its changes to the
+    /// application's state are rolled back and the instance is poisoned.
+    calling: bool,
 }
 
-impl<S: StoreData, L> Instance<S, L> {
-    /// Instantiates the plugin `maker` makes in a new store holding `data`.
-    pub(crate) fn new(maker: Arc<Maker<S, L>>, data: S::Data) -> Result<Self, Error> {
-        let output = CapturedOutput::new(maker.policy.limits.output_bytes);
-        let mut store = maker.store(data, maker.wasi(&output)?);
-        let live = maker.live(&mut store)?;
-        Ok(Self {
+impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
+    /// An instance around a store in which the plugin is `live`.
+    fn assemble(
+        maker: Arc<Maker<S, L, M>>,
+        output: CapturedOutput,
+        store: Store<S>,
+        live: L,
+    ) -> Self {
+        Self {
             maker,
             output,
             store: Some(store),
             live: Some(live),
-        })
+            calling: false,
+        }
     }
 
     /// The name the plugin was loaded under.
@@ -150,6 +231,62 @@ impl<S: StoreData, L> Instance<S, L> {
     /// The limits the instance runs under.
     pub fn limits(&self) -> &Limits {
         &self.maker.policy.limits
+    }
+
+    /// Marks the instance poisoned: the next call runs on a fresh instance. For host-side
+    /// failures that leave the guest in a state the host cannot trust.
+    pub fn poison(&mut self) {
+        self.live = None;
+    }
+
+    /// The application's state in the store.
+    pub fn data(&self) -> &S::Data {
+        self.store().data().data()
+    }
+
+    /// The application's state in the store, to change it between calls.
+    pub fn data_mut(&mut self) -> &mut S::Data {
+        self.store_mut().data_mut().data_mut()
+    }
+
+    /// The plugin's captured stdout and stderr, across renewals.
+    pub fn output(&self) -> &CapturedOutput {
+        &self.output
+    }
+
+    /// The error for an instance without a live store, which renewing rules out.
+    fn lost(&self) -> Error {
+        Error::instantiate(
+            &self.maker.name,
+            wasmtime::format_err!("the instance could not be renewed"),
+            None,
+        )
+    }
+
+    /// A fresh store holding the same application state as the current one (as of the last
+    /// commit), to instantiate the plugin in again.
+    fn fresh_store(&mut self) -> Result<Store<S>, Error> {
+        let wasi = self.maker.wasi(&self.output)?;
+        let old = self.store.take().expect("an instance always has a store");
+        Ok(self.maker.store(old.into_data().into_data(), wasi))
+    }
+
+    fn store(&self) -> &Store<S> {
+        self.store.as_ref().expect("an instance always has a store")
+    }
+
+    fn store_mut(&mut self) -> &mut Store<S> {
+        self.store.as_mut().expect("an instance always has a store")
+    }
+}
+
+impl<S: StoreData, L> Instance<S, L, Blocking> {
+    /// Instantiates the plugin `maker` makes in a new store holding `data`.
+    pub(crate) fn new(maker: Arc<Maker<S, L>>, data: S::Data) -> Result<Self, Error> {
+        let output = CapturedOutput::new(maker.policy.limits.output_bytes);
+        let mut store = maker.store(data, maker.wasi(&output)?);
+        let live = maker.live(&mut store)?;
+        Ok(Self::assemble(maker, output, store, live))
     }
 
     /// Calls into the plugin through `f` (typically a `bindgen!` method: `|bindings, store|
@@ -189,66 +326,93 @@ impl<S: StoreData, L> Instance<S, L> {
         }
     }
 
-    /// Marks the instance poisoned: the next call runs on a fresh instance. For host-side
-    /// failures that leave the guest in a state the host cannot trust.
-    pub fn poison(&mut self) {
-        self.live = None;
-    }
-
-    /// The application's state in the store.
-    pub fn data(&self) -> &S::Data {
-        self.store().data().data()
-    }
-
-    /// The application's state in the store, to change it between calls.
-    pub fn data_mut(&mut self) -> &mut S::Data {
-        self.store_mut().data_mut().data_mut()
-    }
-
-    /// The plugin's captured stdout and stderr, across renewals.
-    pub fn output(&self) -> &CapturedOutput {
-        &self.output
-    }
-
-    /// Renews the instance if it is poisoned.
+    /// Renews the instance if it is poisoned: a fresh store, and the plugin instantiated in it.
     fn ready(&mut self) -> Result<(), Error> {
-        match self.live {
-            Some(_) => Ok(()),
-            None => self.renew(),
+        if self.live.is_some() {
+            return Ok(());
         }
-    }
-
-    /// The error for an instance without a live store, which [`Instance::ready`] rules out.
-    fn lost(&self) -> Error {
-        Error::instantiate(
-            &self.maker.name,
-            wasmtime::format_err!("the instance could not be renewed"),
-            None,
-        )
-    }
-
-    /// Replaces the store with a fresh one that holds the same application state (as of the
-    /// last commit), and instantiates the plugin in it.
-    fn renew(&mut self) -> Result<(), Error> {
-        let wasi = self.maker.wasi(&self.output)?;
-        let old = self.store.take().expect("an instance always has a store");
-        let mut store = self.maker.store(old.into_data().into_data(), wasi);
+        let mut store = self.fresh_store()?;
         let live = self.maker.live(&mut store);
         self.store = Some(store);
         self.live = Some(live?);
         Ok(())
     }
+}
 
-    fn store(&self) -> &Store<S> {
-        self.store.as_ref().expect("an instance always has a store")
+impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
+    /// Instantiates the plugin `maker` makes in a new store holding `data`, yielding at every
+    /// epoch tick.
+    pub(crate) async fn new_async(
+        maker: Arc<Maker<S, L, Async>>,
+        data: S::Data,
+    ) -> Result<Self, Error> {
+        let output = CapturedOutput::new(maker.policy.limits.output_bytes);
+        let mut store = maker.store(data, maker.wasi(&output)?);
+        let live = maker.live(&mut store).await?;
+        Ok(Self::assemble(maker, output, store, live))
     }
 
-    fn store_mut(&mut self) -> &mut Store<S> {
-        self.store.as_mut().expect("an instance always has a store")
+    /// Calls into the plugin through `f`, an async closure (typically a `bindgen!` method of a
+    /// world generated with `exports: { default: async }`: `async |bindings, store|
+    /// bindings.call_run(store).await`), under the limits, with the application's state
+    /// staged; `export` names the call in errors. On a poisoned instance, a fresh instance is
+    /// made first.
+    ///
+    /// The guest yields to the runtime at every epoch tick ([`Limits::EPOCH_TICK`]), and so do
+    /// the application's async host functions whenever they wait, so a call holds its worker
+    /// thread for at most about one tick at a time. A call still past [`Limits::deadline`]
+    /// fails with [`Failure::Timeout`](crate::Failure::Timeout), as a blocking one does.
+    ///
+    /// Dropping the future cancels the call: the guest does not run again, its changes to the
+    /// application's state are rolled back, and the next call runs on a fresh instance. Other
+    /// instances are not affected.
+    ///
+    /// # Errors
+    /// As [`Instance::call`].
+    pub async fn call_async<R>(
+        &mut self,
+        export: &str,
+        f: impl AsyncFnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        self.ready_async().await?;
+        let Self {
+            maker,
+            store: Some(store),
+            live: Some(live),
+            calling,
+            ..
+        } = self
+        else {
+            return Err(self.lost());
+        };
+        *calling = true;
+        let result = run_async(store, maker.budget, async |store| f(live, store).await).await;
+        *calling = false;
+        result.map_err(|failed| {
+            self.live = None;
+            failed.call(&self.maker.name, export)
+        })
+    }
+
+    /// Renews the instance if it is poisoned, or if its last call was cancelled.
+    async fn ready_async(&mut self) -> Result<(), Error> {
+        if self.calling {
+            self.calling = false;
+            self.store_mut().data_mut().settle(false);
+            self.live = None;
+        }
+        if self.live.is_some() {
+            return Ok(());
+        }
+        let mut store = self.fresh_store()?;
+        let live = self.maker.live(&mut store).await;
+        self.store = Some(store);
+        self.live = Some(live?);
+        Ok(())
     }
 }
 
-impl<S: StoreData, L> std::fmt::Debug for Instance<S, L> {
+impl<S: StoreData, L, M: Mode> std::fmt::Debug for Instance<S, L, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Instance")
             .field("plugin", &self.maker.name)
@@ -303,11 +467,43 @@ fn run<S: StoreData, R>(
     f: impl FnOnce(&mut Store<S>) -> wasmtime::Result<R>,
 ) -> Result<R, Failed> {
     store.set_epoch_deadline(budget.deadline_ticks);
-    let fueled = match budget.fuel {
+    let result = refuel(store, budget).and_then(|()| f(store));
+    settle(store, result)
+}
+
+/// As [`run`], for an async call: the guest yields to the runtime at every epoch tick, and
+/// traps on the tick that ends its deadline, as in [`run`].
+async fn run_async<S: StoreData, R>(
+    store: &mut Store<S>,
+    budget: Budget,
+    f: impl AsyncFnOnce(&mut Store<S>) -> wasmtime::Result<R>,
+) -> Result<R, Failed> {
+    let mut ticks_left = budget.deadline_ticks;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        ticks_left = ticks_left.saturating_sub(1);
+        Ok(match ticks_left {
+            0 => UpdateDeadline::Interrupt,
+            _ => UpdateDeadline::Yield(1),
+        })
+    });
+    let result = match refuel(store, budget) {
+        Ok(()) => f(store).await,
+        Err(error) => Err(error),
+    };
+    settle(store, result)
+}
+
+/// Sets the store's fuel to the budget's, if fuel is metered.
+fn refuel<S>(store: &mut Store<S>, budget: Budget) -> wasmtime::Result<()> {
+    match budget.fuel {
         Some(fuel) => store.set_fuel(fuel),
         None => Ok(()),
-    };
-    let result = fueled.and_then(|()| f(store));
+    }
+}
+
+/// Ends a call with `result`: see [`run`].
+fn settle<S: StoreData, R>(store: &mut Store<S>, result: wasmtime::Result<R>) -> Result<R, Failed> {
     let state = store.data_mut();
     let refused = state.limiter().take_refused();
     state.settle(result.is_ok());

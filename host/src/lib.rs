@@ -93,7 +93,7 @@ pub use engine::{Allocator, CompilationCache, HostConfig};
 pub use error::{Error, Failure, WasmtimeError};
 pub use grants::{DirGrant, Grants};
 pub use host::{Loaded, PluginHost};
-pub use instance::{Instance, StoreData};
+pub use instance::{Async, Blocking, Instance, Mode, StoreData};
 pub use kind::PluginKind;
 pub use limits::{Limit, Limits};
 pub use manifest::Manifest;

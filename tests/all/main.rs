@@ -11,6 +11,7 @@ mod linking;
 mod loading;
 mod manifest;
 mod properties;
+mod serve;
 mod stress;
 mod watch;
 #[path = "../watching.rs"]

@@ -11,6 +11,8 @@ use plugin_host::{Error, HostConfig, PluginHost, Transactional};
 use wasmtime::Store;
 use wasmtime::component::{HasSelf, InstancePre};
 
+pub mod serve;
+
 #[allow(missing_docs, reason = "generated code; the WIT documents it")]
 mod world {
     wasmtime::component::bindgen!({ path: "wit", world: "bot" });

@@ -1,6 +1,7 @@
 //! A bot plugin: `hello` counts greetings in the bot's memory and answers with the count,
 //! `remember KEY VALUE` and `what is KEY` store and recall, `crash` remembers something and
-//! then panics (the memory must not keep it), `spin` never returns.
+//! then panics (the memory must not keep it), `spin` never returns, `hoard` allocates until
+//! memory runs out.
 
 #[allow(missing_docs, reason = "generated code; the WIT documents it")]
 mod bindings {
@@ -32,6 +33,12 @@ impl bindings::Guest for Plugin {
             ["spin"] => loop {
                 std::hint::spin_loop();
             },
+            ["hoard"] => {
+                let mut hoard = Vec::new();
+                loop {
+                    hoard.push(std::hint::black_box(vec![1u8; 1 << 20]));
+                }
+            }
             _ => None,
         }
     }
