@@ -25,8 +25,10 @@ pub struct HostConfig {
     /// on demand). Address space for them is reserved when the host is made: per instance one
     /// linear memory slot of 4 GiB plus guard (wasmtime's default reservation, which lets
     /// compiled code skip bounds checks), [`HostConfig::CORE_INSTANCES_PER_PLUGIN`] core
-    /// instance slots and [`HostConfig::TABLES_PER_PLUGIN`] table slots. Only what an instance
-    /// touches becomes resident (see `BENCHMARKS.md`, "Density").
+    /// instance slots, [`HostConfig::TABLES_PER_PLUGIN`] table slots, and one execution stack
+    /// (2 MiB, wasmtime's default) for an async call ([`Async`](crate::Async)), which each
+    /// instance makes one at a time. Only what an instance touches becomes resident (see
+    /// `BENCHMARKS.md`, "Density").
     ///
     /// A plugin whose component has more memories, core instances or tables than that takes
     /// more than one instance's share. Instantiating past the pool fails with
@@ -158,6 +160,7 @@ fn pooling(config: &HostConfig) -> InstanceAllocationStrategy {
         .total_core_instances(plugins.saturating_mul(HostConfig::CORE_INSTANCES_PER_PLUGIN))
         .total_memories(plugins)
         .total_tables(plugins.saturating_mul(HostConfig::TABLES_PER_PLUGIN))
+        .total_stacks(plugins)
         .max_memories_per_module(count(limits.memories, POOL_MEMORIES_PER_MODULE))
         .max_tables_per_module(count(limits.tables, POOL_TABLES_PER_MODULE))
         .table_elements(limits.table_elements.max(POOL_TABLE_ELEMENTS))

@@ -12,6 +12,8 @@ mod loading;
 mod manifest;
 mod properties;
 mod serve;
+#[path = "../serving.rs"]
+mod serving;
 mod stress;
 mod watch;
 #[path = "../watching.rs"]

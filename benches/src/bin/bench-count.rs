@@ -17,11 +17,13 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use bot_host::Bot;
+use bot_host::serve::{Memory, Server};
 use example_host::{ExampleHost, Plugin, Point};
 use plugin_benches::{BareCore, BareHost, Point as BarePoint};
 use plugin_host::wasmtime::{Engine, Module};
-use plugin_host::{Allocator, HostConfig};
-use plugin_tests::{Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
+use plugin_host::{Allocator, CompilationCache, HostConfig};
+use plugin_tests::{BOT_PLUGIN, Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
 
 /// One hot path: what one operation is, how many are counted, and the bound on ours / bare.
 struct HotPath {
@@ -45,7 +47,15 @@ const PATHS: &[HotPath] = &[
     path("instantiate pooling", 1, 50, None),
     path("instantiate on-demand", 1, 50, None),
     path("load precompiled", 1, 10, None),
+    path("async bot reply", 1, 1000, None),
 ];
+
+/// Paths whose `bare` column is not bare wasmtime, and what it is instead.
+const BASELINES: &[(&str, &str)] = &[(
+    "async bot reply",
+    "ours: `bot_host::serve` (Instance::call_async, block_on on a current-thread tokio \
+     runtime); bare: our blocking call on the same plugin (`bot_host::Bot`)",
+)];
 
 const fn path(
     name: &'static str,
@@ -142,8 +152,22 @@ const GUESTS: [(&str, &str); 3] = [
     ("core", CORE_PLUGIN),
 ];
 
+/// The bot's host settings: [`host`]'s, with a compilation cache in `dir` that [`prepare`]
+/// fills natively, so that the measured processes do not compile the bot plugin.
+fn bot_config(dir: &Path) -> HostConfig {
+    HostConfig {
+        pool_instances: POOL_INSTANCES,
+        cache: CompilationCache::Directory(dir.join("cache")),
+        ..HostConfig::default()
+    }
+}
+
+/// The message the bot is sent: its plugin answers without a host call.
+const BOT_MESSAGE: &str = "good night";
+
 fn prepare(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
+    Bot::new(bot_config(dir))?.add_plugin(BOT_PLUGIN)?;
     let host = host(Allocator::Pooling)?;
     let engine = host.host().engine();
     for (guest, wasm) in GUESTS {
@@ -302,6 +326,25 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
                 drop(black_box(linker.load_precompiled(&path).unwrap()))
             });
         }
+        ("async bot reply", Subject::Ours) => {
+            let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+            let mut instance = runtime.block_on(async {
+                let server = Server::new(bot_config(dir), Memory::spawn())?;
+                server.load(BOT_PLUGIN)?.instantiate().await
+            })?;
+            counted(n, || {
+                black_box(
+                    runtime
+                        .block_on(instance.reply(black_box(BOT_MESSAGE)))
+                        .unwrap(),
+                );
+            });
+        }
+        ("async bot reply", Subject::Bare) => {
+            let mut bot = Bot::new(bot_config(dir))?;
+            bot.add_plugin(BOT_PLUGIN)?;
+            counted(n, || drop(black_box(bot.reply(black_box(BOT_MESSAGE)))));
+        }
         _ => return Err(format!("no path named {name:?}").into()),
     }
     Ok(())
@@ -424,6 +467,9 @@ fn count_all(dir: &Path, only: Option<&String>) -> Result<bool> {
             "{:<24} {ours:>10.0} {bare:>10.0} {ratio:>7.3} {bound:>7} {verdict}",
             path.name
         );
+    }
+    for (path, baseline) in BASELINES {
+        println!("{path}: {baseline}");
     }
     Ok(within)
 }
