@@ -12,12 +12,18 @@
 //!   runs under the limits, the application's state is committed only when the call succeeds
 //!   ([`Transactional`], [`Journal`]), and a failed call poisons the instance so that the next
 //!   call runs on a fresh one;
+//! - calls that block ([`Blocking`]) or, for components, futures for async applications
+//!   ([`Async`], [`Instance::call_async`]): the guest yields at every epoch tick, host
+//!   functions may be async, and dropping a call cancels it;
 //! - WASI that grants nothing unless the host says so ([`Grants`]), with stdout and stderr
 //!   captured per instance ([`CapturedOutput`]);
 //! - a [`contract::Contract`]: one WIT package served at several versions, the version a
 //!   component targets told from what it imports, and the version that added each call;
 //! - calls by export name with WAVE text ([`dynamic`]) and a report of what a plugin is and
-//!   whether it fits ([`inspect`]).
+//!   whether it fits ([`inspect`]);
+//! - a manifest per plugin that narrows its limits and grants and pins its hash
+//!   ([`manifest`]), and a directory of plugins kept loaded while its files change
+//!   ([`watch`]).
 //!
 //! Components go through [`component`]; core modules (no component model: `extern "C"`
 //! exports, imports from a `Linker`, data through linear memory) through [`core_module`].
