@@ -326,11 +326,20 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         }
     }
 
-    /// Renews the instance if it is poisoned: a fresh store, and the plugin instantiated in it.
+    /// Renews the instance if it is poisoned.
+    #[inline]
     fn ready(&mut self) -> Result<(), Error> {
-        if self.live.is_some() {
-            return Ok(());
+        match self.live {
+            Some(_) => Ok(()),
+            None => self.renew(),
         }
+    }
+
+    /// A fresh store, and the plugin instantiated in it. Kept out of line: the call path
+    /// only checks whether it is due.
+    #[cold]
+    #[inline(never)]
+    fn renew(&mut self) -> Result<(), Error> {
         let mut store = self.fresh_store()?;
         let live = self.maker.live(&mut store);
         self.store = Some(store);
