@@ -25,6 +25,15 @@ fn scratch(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
+/// An empty scratch directory `name` holding a copy of the 0.1.0 guest named `plugin`.
+fn directory_with_plugin(name: &str, plugin: &str) -> PathBuf {
+    let dir = scratch(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    std::fs::copy(LEGACY_GUEST, dir.join(plugin)).expect("a copy of the guest");
+    dir
+}
+
 /// Runs the binary, asserts its exit code, and returns its stdout.
 fn expect(code: i32, args: &[&str]) -> String {
     let output = plugin_host(args);
@@ -718,11 +727,9 @@ fn misfit_component() -> String {
 
 #[test]
 fn inspect_shows_the_limits_and_grants_a_manifest_leaves_the_plugin() {
-    let dir = scratch("manifest-inspect");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = directory_with_plugin("manifest-inspect", "plugin.wasm");
     std::fs::create_dir_all(dir.join("data")).unwrap();
     let plugin = dir.join("plugin.wasm");
-    std::fs::copy(LEGACY_GUEST, &plugin).unwrap();
     let plugin = plugin.to_str().unwrap();
     let data = format!("{}::/data", dir.join("data").display());
 
@@ -760,10 +767,7 @@ fn inspect_shows_the_limits_and_grants_a_manifest_leaves_the_plugin() {
 
 #[test]
 fn run_on_a_directory_reports_a_manifest_without_its_plugin() {
-    let dir = scratch("manifest-orphan");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(LEGACY_GUEST, dir.join("legacy.wasm")).unwrap();
+    let dir = directory_with_plugin("manifest-orphan", "legacy.wasm");
     std::fs::write(dir.join("gone.toml"), "[limits]\ndeadline_ms = 10\n").unwrap();
     let output = plugin_host(&["run", dir.to_str().unwrap()]);
     let stderr = text(&output.stderr);
@@ -782,10 +786,7 @@ fn watch_loads_reloads_and_answers_calls_typed_on_stdin() {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    let dir = scratch("watch-cli");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(LEGACY_GUEST, dir.join("p.wasm")).unwrap();
+    let dir = directory_with_plugin("watch-cli", "p.wasm");
     let mut child = Command::new(env!("CARGO_BIN_EXE_plugin-host"))
         .args(["watch", dir.to_str().unwrap()])
         .stdin(Stdio::piped())
