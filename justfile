@@ -8,6 +8,8 @@ legacy_guest := target / "wasm32-wasip2/release/legacy_guest.wasm"
 core_plugin := target / "wasm32-wasip1/release/core_plugin.wasm"
 core_calc := target / "wasm32-unknown-unknown/release/core_calc.wasm"
 core_toolbox := target / "wasm32-unknown-unknown/release/core_toolbox.wasm"
+# The plugins in C, Python and JavaScript, and their toolchains (`just polyglot`).
+polyglot_dir := target / "polyglot"
 
 # List the recipes.
 default:
@@ -58,6 +60,67 @@ lint: setup
     cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p seed-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
+
+# The plugins in C, Python and JavaScript (`plugins/`): install their toolchains under the target folder, build them, run the contract's checks on each, and test every call against the Rust guests.
+polyglot: setup polyglot-toolchains
+    sh plugins/c/build.sh {{polyglot_dir}}/c_plugin.wasm
+    {{polyglot_dir}}/venv/bin/componentize-py -d wit/0.1.1 -w plugin componentize app -p plugins/python -o {{polyglot_dir}}/python_plugin.wasm
+    {{polyglot_dir}}/js/node_modules/.bin/componentize-js plugins/js/plugin.js --wit wit/0.1.0 --world-name plugin --disable http fetch-event -o {{polyglot_dir}}/js_plugin.wasm
+    cargo run --locked -p example-host --bin plugin-host -- run --cache {{polyglot_dir}}/c_plugin.wasm {{polyglot_dir}}/python_plugin.wasm {{polyglot_dir}}/js_plugin.wasm
+    POLYGLOT_DIR={{polyglot_dir}} cargo test --locked -p plugin-tests --features polyglot --test polyglot
+
+# Install what the plugins in other languages are built with, each only if missing: a C compiler for wasm32-wasi (Debian's clang, lld, wasi-libc and compiler-rt as root, else PyPI's ziglang), componentize-py (PyPI, into a virtualenv) and componentize-js (npm, with `npm ci`), both under the target folder.
+[private]
+polyglot-toolchains:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir="{{polyglot_dir}}"
+    mkdir -p "$dir"
+    root_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+    apt_install() {
+        echo "installing $* (Debian packages) for the plugins in other languages"
+        apt-get update -qq && apt-get install -y -qq "$@" >/dev/null
+    }
+    # C: clang with wasi-libc, or zig.
+    zig_venv="{{target}}/zig-venv"
+    if ! { command -v clang >/dev/null && [ -f /usr/lib/wasm32-wasi/libc.a ] &&
+           [ -f "$(clang --target=wasm32-wasi -print-libgcc-file-name)" ]; } &&
+       ! "$zig_venv/bin/python" -m ziglang version >/dev/null 2>&1; then
+        if root_apt; then
+            apt_install clang lld wasi-libc libclang-rt-dev-wasm32
+        elif python3 -m venv "$zig_venv" >/dev/null 2>&1; then
+            echo "installing ziglang (PyPI) into $zig_venv to build the C plugin for wasm32-wasi"
+            "$zig_venv/bin/pip" install -q ziglang
+        else
+            echo "error: no C compiler for wasm32-wasi; run: sudo apt-get install clang lld wasi-libc libclang-rt-dev-wasm32" >&2
+            exit 1
+        fi
+    fi
+    # Python: componentize-py at the version plugins/python/requirements.txt pins.
+    if ! cmp -s plugins/python/requirements.txt "$dir/venv/requirements.txt"; then
+        if ! python3 -m venv "$dir/venv" >/dev/null 2>&1; then
+            root_apt || { echo "error: python3 cannot make a virtualenv; run: sudo apt-get install python3-venv" >&2; exit 1; }
+            apt_install python3-venv
+            python3 -m venv "$dir/venv"
+        fi
+        echo "installing componentize-py (PyPI) into $dir/venv"
+        "$dir/venv/bin/pip" install -q -r plugins/python/requirements.txt
+        cp plugins/python/requirements.txt "$dir/venv/requirements.txt"
+    fi
+    # JavaScript: componentize-js at the versions plugins/js/package-lock.json pins (`npm
+    # install` with the lock, as `npm ci` rejects it: it wants entries for optional packages of
+    # other platforms that the registry does not list).
+    if ! cmp -s plugins/js/package-lock.json "$dir/js/installed-lock.json"; then
+        if ! command -v npm >/dev/null; then
+            root_apt || { echo "error: no npm; run: sudo apt-get install nodejs npm" >&2; exit 1; }
+            apt_install nodejs npm
+        fi
+        echo "installing componentize-js (npm) into $dir/js/node_modules"
+        mkdir -p "$dir/js"
+        cp plugins/js/package.json plugins/js/package-lock.json "$dir/js/"
+        (cd "$dir/js" && npm install --no-audit --no-fund --loglevel=error)
+        cp plugins/js/package-lock.json "$dir/js/installed-lock.json"
+    fi
 
 # Benchmarks: the host's hot paths against bare wasmtime (criterion, release build; see BENCHMARKS.md).
 bench: setup

@@ -1,0 +1,134 @@
+//! The plugins in other languages (`plugins/`) against the Rust guests: each one and the Rust
+//! guest of its contract version make the same calls, edge cases included, and must give the
+//! same results, log the same values, leave the same shared value and report the same
+//! messages.
+//!
+//! `just polyglot` builds the plugins into a folder and runs this test binary with
+//! `POLYGLOT_DIR` set to it (the binary needs the `polyglot` feature, so `just test` leaves it
+//! out). Loading goes through wasmtime's compilation cache in its default directory, which
+//! `plugin-host run --cache` in the same recipe shares: the Python and JavaScript plugins are
+//! 12 to 18 MB, and only the first load of a build compiles them.
+
+use std::path::PathBuf;
+
+use example_host::contract::Point;
+use example_host::ExampleHost;
+use plugin_host::{CompilationCache, HostConfig};
+use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
+
+/// The folder `just polyglot` built the plugins into.
+fn polyglot_dir() -> PathBuf {
+    std::env::var_os("POLYGLOT_DIR")
+        .map(PathBuf::from)
+        .expect("POLYGLOT_DIR names the folder of the polyglot plugins: run `just polyglot`")
+}
+
+/// A fresh host (its shared value at 42) with wasmtime's compilation cache.
+fn host() -> ExampleHost {
+    ExampleHost::with_config(HostConfig {
+        cache: CompilationCache::DefaultDirectory,
+        ..HostConfig::default()
+    })
+    .expect("the host sets up on this platform")
+}
+
+/// Every value an instance of `path` gives for the script of its contract version, in order,
+/// each as its `Debug` text with what was called; on a host of its own.
+fn observe(path: &str) -> Vec<String> {
+    let host = host();
+    let plugin = host
+        .load_component(path)
+        .unwrap_or_else(|e| panic!("{path} loads: {e}"));
+    let mut instance = plugin.instantiate().expect("the plugin instantiates");
+    let mut seen = Vec::new();
+    let mut record = |call: String, value: &dyn std::fmt::Debug| {
+        seen.push(format!("{call} → {value:?}"));
+    };
+
+    for (a, b) in [
+        (0, 0),
+        (15, 27),
+        (u64::MAX, 1),
+        (u64::MAX, u64::MAX),
+        (1 << 63, 1 << 63),
+        (u64::MAX, 0),
+    ] {
+        record(format!("just-add({a}, {b})"), &instance.just_add(a, b));
+    }
+
+    let edges = [0, 1, -1, 7, i32::MAX, i32::MIN];
+    for a in edges {
+        for b in edges {
+            let (p, q) = (Point { x: a, y: b }, Point { x: b, y: a });
+            record(format!("point-add({p:?}, {q:?})"), &instance.point_add(p, q));
+        }
+    }
+
+    for start in [42, 0, i32::MAX, i32::MIN] {
+        for input in edges {
+            host.shared_value().set(start);
+            let result = instance.trigger(input);
+            let logged = instance.take_logged();
+            let value = host.shared_value().get();
+            record(
+                format!("trigger({input}) from {start}"),
+                &(result, logged, value),
+            );
+        }
+    }
+
+    if plugin.version() != "0.1.0" {
+        record(
+            "describe().calls".into(),
+            &instance.describe().map(|info| info.calls),
+        );
+        let point = |x, y| Point { x, y };
+        let long = vec![point(1, -1); 100_000];
+        let mut long_overflowing = vec![point(i32::MAX / 100_000, 0); 100_001];
+        long_overflowing.push(point(i32::MAX, 0));
+        for points in [
+            vec![],
+            vec![point(i32::MIN, i32::MAX)],
+            vec![point(1, 2), point(-5, 4)],
+            vec![point(i32::MAX, 0), point(1, 0)],
+            vec![point(0, i32::MIN), point(0, -1)],
+            vec![point(i32::MAX, i32::MIN), point(i32::MIN, i32::MAX)],
+            long,
+            long_overflowing,
+        ] {
+            let result = instance.sum_points(&points);
+            let messages = instance.take_messages();
+            record(
+                format!("sum-points({} points)", points.len()),
+                &(result, messages),
+            );
+        }
+    }
+    seen
+}
+
+/// Asserts that the plugin `file` in [`polyglot_dir`] answers as the Rust guest at `reference`.
+fn matches_the_rust_guest(file: &str, reference: &str) {
+    let path = polyglot_dir().join(file);
+    let path = path.to_str().expect("the path is UTF-8");
+    let (theirs, ours) = (observe(path), observe(reference));
+    assert_eq!(theirs.len(), ours.len(), "{file} made another number of calls");
+    for (theirs, ours) in theirs.iter().zip(&ours) {
+        assert_eq!(theirs, ours, "{file} differs from the Rust guest");
+    }
+}
+
+#[test]
+fn the_c_plugin_answers_as_the_rust_guest() {
+    matches_the_rust_guest("c_plugin.wasm", COMPONENT_GUEST);
+}
+
+#[test]
+fn the_python_plugin_answers_as_the_rust_guest() {
+    matches_the_rust_guest("python_plugin.wasm", COMPONENT_GUEST);
+}
+
+#[test]
+fn the_javascript_plugin_answers_as_the_rust_guest_of_its_version() {
+    matches_the_rust_guest("js_plugin.wasm", LEGACY_GUEST);
+}
