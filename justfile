@@ -69,7 +69,7 @@ polyglot: setup polyglot-toolchains
     cargo run --locked -p example-host --bin plugin-host -- run --cache {{polyglot_dir}}/c_plugin.wasm {{polyglot_dir}}/python_plugin.wasm {{polyglot_dir}}/js_plugin.wasm
     POLYGLOT_DIR={{polyglot_dir}} cargo test --locked -p plugin-tests --features polyglot --test polyglot
 
-# Install what the plugins in other languages are built with, each only if missing: a C compiler for wasm32-wasi (Debian's clang, lld, wasi-libc and compiler-rt as root, else PyPI's ziglang), componentize-py (PyPI, into a virtualenv) and componentize-js (npm, with `npm ci`), both under the target folder.
+# Install what the plugins in other languages are built with, each only if missing: a C compiler for wasm32-wasi (Debian's clang, lld, wasi-libc and compiler-rt as root, else PyPI's ziglang), componentize-py (PyPI, into a virtualenv) and componentize-js (npm, at the versions of its lock file), both under the target folder.
 [private]
 polyglot-toolchains:
     #!/usr/bin/env bash
@@ -134,6 +134,10 @@ bench-count: setup valgrind
 # Density: resident memory per live instance, instantiation time as instances pile up, calls per second by threads (wall time: run on an idle machine).
 bench-density: setup
     cargo run --release --locked -p plugin-benches --bin bench-density
+
+# What a plugin costs the host by its language: size, compile, cached load, instantiate, one call, for the Rust guests and the plugins `just polyglot` built (run that first; wall time: run on an idle machine).
+bench-polyglot: setup
+    POLYGLOT_DIR={{polyglot_dir}} cargo run --release --locked -p plugin-benches --bin bench-polyglot
 
 # Install Valgrind (Debian's) if it is missing: with apt-get as root, else say the command.
 [private]

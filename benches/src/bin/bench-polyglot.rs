@@ -1,0 +1,120 @@
+//! `just bench-polyglot`: what a plugin costs the host by the language it was written in.
+//!
+//! For the Rust guests and the plugins `just polyglot` built into `POLYGLOT_DIR` (C, Python,
+//! JavaScript), on the release host:
+//! - size: the component's bytes;
+//! - compile: one load with no compilation cache (wasmtime compiles it with cranelift);
+//! - cached load: the fastest of three loads from a warm compilation cache, each on a new host;
+//! - instantiate: the median of 20 instantiations;
+//! - call: the median of 1,000 calls of `just-add(15, 27)` on one instance.
+//!
+//! Wall time on a shared VM is noisy: run it on an idle machine.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use example_host::ExampleHost;
+use plugin_host::{CompilationCache, HostConfig};
+use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Result<()> {
+    let dir = PathBuf::from(
+        std::env::var_os("POLYGLOT_DIR").ok_or("set POLYGLOT_DIR: run `just bench-polyglot`")?,
+    );
+    let cache = dir.join("bench-cache");
+    let plugins = [
+        ("Rust (0.1.1)", PathBuf::from(COMPONENT_GUEST)),
+        ("Rust (0.1.0)", PathBuf::from(LEGACY_GUEST)),
+        ("C (0.1.1)", dir.join("c_plugin.wasm")),
+        ("Python (0.1.1)", dir.join("python_plugin.wasm")),
+        ("JavaScript (0.1.0)", dir.join("js_plugin.wasm")),
+    ];
+    println!(
+        "{:<19} {:>9} {:>10} {:>12} {:>12} {:>9}",
+        "plugin", "size", "compile", "cached load", "instantiate", "call"
+    );
+    for (language, path) in plugins {
+        let row = measure(&path, &cache)?;
+        println!(
+            "{language:<19} {:>6} KiB {:>10} {:>12} {:>12} {:>9}",
+            std::fs::metadata(&path)?.len() / 1024,
+            show(row.compile),
+            show(row.cached_load),
+            show(row.instantiate),
+            show(row.call),
+        );
+    }
+    Ok(())
+}
+
+/// The times of one plugin.
+struct Row {
+    compile: Duration,
+    cached_load: Duration,
+    instantiate: Duration,
+    call: Duration,
+}
+
+fn measure(path: &Path, cache: &Path) -> Result<Row> {
+    let cold = ExampleHost::new()?;
+    let start = Instant::now();
+    let plugin = cold.load_component(path)?;
+    let compile = start.elapsed();
+
+    let cached = || {
+        ExampleHost::with_config(HostConfig {
+            cache: CompilationCache::Directory(cache.to_owned()),
+            ..HostConfig::default()
+        })
+    };
+    cached()?.load_component(path)?; // fills the cache
+    let mut cached_load = Duration::MAX;
+    for _ in 0..3 {
+        let host = cached()?;
+        let start = Instant::now();
+        host.load_component(path)?;
+        cached_load = cached_load.min(start.elapsed());
+    }
+
+    let instantiate = median((0..20).map(|_| {
+        let start = Instant::now();
+        let instance = black_box(plugin.instantiate().expect("the plugin instantiates"));
+        let elapsed = start.elapsed();
+        drop(instance);
+        elapsed
+    }));
+
+    let mut instance = plugin.instantiate()?;
+    let call = median((0..1000).map(|_| {
+        let start = Instant::now();
+        black_box(instance.just_add(black_box(15), black_box(27))).expect("just-add answers");
+        start.elapsed()
+    }));
+    Ok(Row {
+        compile,
+        cached_load,
+        instantiate,
+        call,
+    })
+}
+
+fn median(times: impl Iterator<Item = Duration>) -> Duration {
+    let mut times: Vec<Duration> = times.collect();
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
+/// `d` in the unit that suits it: µs below a millisecond, ms below a second, else s.
+fn show(d: Duration) -> String {
+    let micros = d.as_secs_f64() * 1e6;
+    if micros < 1e3 {
+        format!("{micros:.1} µs")
+    } else if micros < 1e6 {
+        format!("{:.1} ms", micros / 1e3)
+    } else {
+        format!("{:.2} s", micros / 1e6)
+    }
+}
