@@ -11,8 +11,8 @@
 
 use std::path::PathBuf;
 
-use example_host::contract::Point;
 use example_host::ExampleHost;
+use example_host::contract::Point;
 use plugin_host::{CompilationCache, HostConfig};
 use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
 
@@ -60,7 +60,10 @@ fn observe(path: &str) -> Vec<String> {
     for a in edges {
         for b in edges {
             let (p, q) = (Point { x: a, y: b }, Point { x: b, y: a });
-            record(format!("point-add({p:?}, {q:?})"), &instance.point_add(p, q));
+            record(
+                format!("point-add({p:?}, {q:?})"),
+                &instance.point_add(p, q),
+            );
         }
     }
 
@@ -112,7 +115,11 @@ fn matches_the_rust_guest(file: &str, reference: &str) {
     let path = polyglot_dir().join(file);
     let path = path.to_str().expect("the path is UTF-8");
     let (theirs, ours) = (observe(path), observe(reference));
-    assert_eq!(theirs.len(), ours.len(), "{file} made another number of calls");
+    assert_eq!(
+        theirs.len(),
+        ours.len(),
+        "{file} made another number of calls"
+    );
     for (theirs, ours) in theirs.iter().zip(&ours) {
         assert_eq!(theirs, ours, "{file} differs from the Rust guest");
     }
