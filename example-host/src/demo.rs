@@ -9,8 +9,7 @@
 
 use std::fmt::Display;
 
-use plugin_host::dynamic::DynamicCoreModule;
-use plugin_host::wasmtime::Val;
+use plugin_host::dynamic::DynamicPlugin;
 
 use crate::abi::AbiPlugin;
 use crate::contract::{ContractPlugin, Level, Point, SumError};
@@ -251,23 +250,27 @@ pub fn core_module(plugin: &AbiPlugin, shared: &SharedValue) -> Transcript {
     t
 }
 
-/// Exercises linked core modules: the last one's `foo(7)` calls the one before's `add(1, 7)`
-/// through the link, giving 8.
-pub fn linked(modules: &DynamicCoreModule<HostState>, shared: &SharedValue) -> Transcript {
-    let t = Transcript::new(modules.name(), "core modules, linked".to_owned());
-    let state = HostState::new(modules.name().into(), shared.clone());
-    let mut instance = match modules.instantiate(state) {
-        Ok(instance) => instance,
-        Err(error) => return t.stopped(error),
+/// Exercises a chain of plugins joined into one, linked core modules or composed components:
+/// the last one's `foo(7)` calls the one before's `add(1, 7)` through the chain, giving 8.
+pub fn chained(chain: &DynamicPlugin<HostState>, shared: &SharedValue) -> Transcript {
+    let (kind, joined) = match chain {
+        DynamicPlugin::CoreModule(_) => ("core modules, linked", "linked"),
+        DynamicPlugin::Component(_) => ("components, composed", "composed"),
     };
-    let mut t = t;
-    let result = modules.function("foo").and_then(|function| {
-        let results = instance.call_function(&function, &[Val::I32(7)])?;
-        Ok(plugin_host::dynamic::to_wave(&results))
-    });
-    t.check("foo(7), which calls the linked add(1, 7)", 8, result);
-    t.capture(instance.output());
-    t
+    let mut t = Transcript::new(chain.name(), kind.to_owned());
+    let state = HostState::new(chain.name().into(), shared.clone());
+    match chain.call_wave("foo", &["7"], state) {
+        Ok(call) => {
+            t.check(
+                format!("foo(7), which calls the {joined} add(1, 7)"),
+                8,
+                call.results,
+            );
+            t.capture(&call.output);
+            t
+        }
+        Err(error) => t.stopped(error),
+    }
 }
 
 /// Sets the shared value to 42, runs `call`, and checks the value went to 54. When the call

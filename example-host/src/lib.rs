@@ -38,7 +38,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use plugin_host::contract::Contract;
-use plugin_host::dynamic::{DynamicCoreModule, DynamicPlugin, WaveCall};
+use plugin_host::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin, WaveCall};
 use plugin_host::inspect::Inspection;
 use plugin_host::wasmtime::component::HasSelf;
 use plugin_host::{Allocator, HostConfig, Limits, Loaded, PluginHost, PluginKind};
@@ -74,6 +74,18 @@ impl Plugin {
             Self::CoreModule(_) => PluginKind::CoreModule,
         }
     }
+}
+
+/// How several plugins are joined into one ([`ExampleHost::chain`]): each one's exports
+/// satisfy the next one's imports, and calls go to the last one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chain {
+    /// Core modules, linked (`plugin-host --link`): the next module's imports of functions
+    /// the one before exports, under whatever module name they use.
+    Link,
+    /// Components, composed at load time (`plugin-host --compose`): the next component's
+    /// imports from interfaces the one before exports.
+    Compose,
 }
 
 /// The example's host: a [`PluginHost`] whose linkers carry the contract's host functions (for
@@ -269,19 +281,36 @@ impl ExampleHost {
         }
     }
 
-    /// Links the core modules at `paths` in order and calls `function` of the last one by name,
-    /// with WAVE `args`, on a fresh instance: what `plugin-host call --link` does.
+    /// Joins the plugins at `paths` into one, as `how` says, and calls `function` of the last
+    /// one by name, with WAVE `args`, on a fresh instance: what `plugin-host call --link` and
+    /// `call --compose` do.
     ///
     /// # Errors
-    /// As [`ExampleHost::link_core_modules`] and [`DynamicPlugin::call_wave`].
-    pub fn call_wave_linked(
+    /// As [`ExampleHost::chain`] and [`DynamicPlugin::call_wave`].
+    pub fn call_wave_chained(
         &self,
+        how: Chain,
         paths: &[impl AsRef<Path>],
         function: &str,
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
-        let plugin = DynamicPlugin::CoreModule(self.link_core_modules(paths)?);
+        let plugin = self.chain(how, paths)?;
         plugin.call_wave(function, args, self.state(plugin.name()))
+    }
+
+    /// Joins the plugins at `paths` into one, in order, as `how` says.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::link_core_modules`] or [`ExampleHost::compose_components`].
+    pub fn chain(
+        &self,
+        how: Chain,
+        paths: &[impl AsRef<Path>],
+    ) -> Result<DynamicPlugin<HostState>, Error> {
+        Ok(match how {
+            Chain::Link => DynamicPlugin::CoreModule(self.link_core_modules(paths)?),
+            Chain::Compose => DynamicPlugin::Component(self.compose_components(paths)?),
+        })
     }
 
     /// Links the core modules at `paths` in order (see [`PluginHost::link_core_modules`]).
@@ -292,11 +321,24 @@ impl ExampleHost {
         &self,
         paths: &[impl AsRef<Path>],
     ) -> Result<DynamicCoreModule<HostState>, Error> {
-        let modules = paths
-            .iter()
-            .map(|path| self.host.load(path))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.host.link_core_modules(&modules)
+        self.host.link_core_modules(&self.load_all(paths)?)
+    }
+
+    /// Composes the components at `paths` in order, at load time (see
+    /// [`PluginHost::compose_components`]).
+    ///
+    /// # Errors
+    /// As [`PluginHost::load`] for each file, [`Error::WrongKind`] for a core module, and
+    /// [`Error::Unlinkable`].
+    pub fn compose_components(
+        &self,
+        paths: &[impl AsRef<Path>],
+    ) -> Result<DynamicComponent<HostState>, Error> {
+        self.host.compose_components(&self.load_all(paths)?)
+    }
+
+    fn load_all(&self, paths: &[impl AsRef<Path>]) -> Result<Vec<Loaded>, Error> {
+        paths.iter().map(|path| self.host.load(path)).collect()
     }
 
     /// Inspects the plugin at `path` against the contract (components) or the raw ABI (core

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use wasmtime::Store;
-use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, Func, InstancePre, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::grants::Policy;
@@ -36,6 +36,9 @@ pub struct ComponentState<T> {
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: Limiter,
+    /// In a composed plugin, the providers' functions that the consumers' imports forward to,
+    /// by the slot each forward was given ([`crate::dynamic::compose`]); empty otherwise.
+    pub(crate) forwards: Vec<Func>,
 }
 
 impl<T: Transactional> ComponentState<T> {
@@ -67,6 +70,7 @@ impl<T: Transactional + Send + 'static> StoreData for ComponentState<T> {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             limiter: Limiter::new(limits),
+            forwards: Vec::new(),
         }
     }
 

@@ -326,6 +326,12 @@ impl Error {
         self.wasmtime_source()?.downcast_ref::<Trap>().copied()
     }
 
+    /// In a composed plugin ([`PluginHost::compose_components`](crate::PluginHost::compose_components)),
+    /// the provider whose forwarded function failed the call, when that is what happened.
+    pub fn provider(&self) -> Option<&crate::dynamic::Provider> {
+        self.wasmtime_source()?.downcast_ref()
+    }
+
     /// The guest's call stack at the moment a call or instantiation failed, when wasmtime
     /// captured one. Frames are named from the module's `name` section when it has one.
     pub fn wasm_backtrace(&self) -> Option<&WasmBacktrace> {

@@ -441,6 +441,30 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         DynamicCoreModule::linked(chain, &self.core_linker, self.policy.clone())
     }
 
+    /// Composes components in order into one plugin, at load time: every function a component
+    /// imports from an interface that the component before it exports (`example:calc/math`,
+    /// say) calls that export; the rest of its imports come from the host's linker. Calls go
+    /// to the last component's exports, by name ([`crate::dynamic`]). The component form of
+    /// the seed's linking: a `calc` exporting `add` in an interface, and a `toolbox`
+    /// importing it.
+    ///
+    /// Every component of the chain lives in the same store, under the host's limits and
+    /// grants: a provider that traps or runs past the deadline fails the consumer's call, with
+    /// its [`crate::Failure`], and [`Error::provider`] names the provider. A forwarded call
+    /// costs one host-function call more than a direct one (BENCHMARKS.md, "Composition").
+    ///
+    /// # Errors
+    /// [`Error::WrongKind`] if one is a core module; [`Error::Unlinkable`] naming the
+    /// component whose import nothing provides, or, for an import the component before
+    /// exports, the item and both types when they differ.
+    pub fn compose_components(&self, components: &[Loaded]) -> Result<DynamicComponent<T>, Error> {
+        let members = components
+            .iter()
+            .map(|loaded| Ok((loaded.name.clone(), loaded.as_component()?.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::dynamic::compose::compose(members, &self.component_linker, self.policy.clone())
+    }
+
     /// Inspects the plugin at `path` ([`crate::inspect`]): a component's WIT, each of its
     /// imports against the host's linker and, given a `contract`, the version it targets and
     /// its exports against that version's world; a core module's imports (against the host's

@@ -2,7 +2,7 @@
 
 use example_host::{ExampleHost, HostState, demo};
 use plugin_host::Error;
-use plugin_host::dynamic::DynamicCoreModule;
+use plugin_host::dynamic::{DynamicCoreModule, DynamicPlugin};
 use plugin_tests::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX};
 
 use crate::host;
@@ -39,7 +39,7 @@ fn toolbox_calls_calc_through_the_link() {
 fn demo_passes() {
     let host = host();
     let modules = host.link_core_modules(&[CORE_CALC, CORE_TOOLBOX]).unwrap();
-    let transcript = demo::linked(&modules, host.shared_value());
+    let transcript = demo::chained(&DynamicPlugin::CoreModule(modules), host.shared_value());
     assert!(transcript.passed(), "{transcript:?}");
 }
 

@@ -88,17 +88,23 @@ impl ComponentFunction {
 /// The signature in WIT-like form, types written out: `greet: func(name: string) -> string`.
 impl fmt::Display for ComponentFunction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: func(", self.name)?;
-        for (position, (name, ty)) in self.ty.params().enumerate() {
-            let comma = if position == 0 { "" } else { ", " };
-            write!(f, "{comma}{name}: {}", DisplayType(&ty))?;
-        }
-        f.write_str(")")?;
-        if let Some(result) = self.ty.results().next() {
-            write!(f, " -> {}", DisplayType(&result))?;
-        }
-        Ok(())
+        write!(f, "{}: {}", self.name, func_type(&self.ty))
     }
+}
+
+/// A function type in WIT-like form, types written out: `func(name: string) -> string`. Two
+/// components' functions have the same type exactly when these texts are equal (wasmtime
+/// compares types only within one component).
+pub(crate) fn func_type(ty: &ComponentFunc) -> String {
+    let params: Vec<String> = ty
+        .params()
+        .map(|(name, ty)| format!("{name}: {}", DisplayType(&ty)))
+        .collect();
+    let mut text = format!("func({})", params.join(", "));
+    if let Some(result) = ty.results().next() {
+        text = format!("{text} -> {}", DisplayType(&result));
+    }
+    text
 }
 
 impl<T: Transactional + Send + 'static> DynamicComponent<T> {
@@ -116,10 +122,19 @@ impl<T: Transactional + Send + 'static> DynamicComponent<T> {
                 source: source.into(),
             })?;
         let engine = component.engine().clone();
-        Ok(Self {
+        let maker = Maker::new(name, engine, policy, move |store| pre.instantiate(store));
+        Ok(Self::with_maker(maker, component))
+    }
+
+    /// A plugin whose instances `maker` makes, with the function exports of `component`.
+    pub(crate) fn with_maker(
+        maker: Arc<Maker<ComponentState<T>, ComponentInstance>>,
+        component: &Component,
+    ) -> Self {
+        Self {
+            maker,
             functions: functions(component).into(),
-            maker: Maker::new(name, engine, policy, move |store| pre.instantiate(store)),
-        })
+        }
     }
 
     /// The name the plugin was loaded under.

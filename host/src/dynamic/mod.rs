@@ -25,9 +25,11 @@
 //! ```
 
 mod component;
+pub(crate) mod compose;
 mod core;
 
 pub use component::{ComponentFunction, DynamicComponent, DynamicComponentInstance};
+pub use compose::Provider;
 pub use core::{CoreFunction, DynamicCoreInstance, DynamicCoreModule};
 
 use wasmtime::component::wasm_wave::{self, wasm::WasmValue};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use example_host::{Error, ExampleHost, Plugin, demo};
+use example_host::{Chain, Error, ExampleHost, Plugin, demo};
 use grants::GrantArgs;
 use limits::LimitArgs;
 use plugin_host::watch::PluginDirectory;
@@ -50,6 +50,7 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         plugin-host run guest.wasm legacy_guest.wasm core_plugin.wasm\n  \
         plugin-host run --link core_calc.wasm core_toolbox.wasm\n  \
+        plugin-host run --compose calc.wasm toolbox.wasm\n  \
         plugin-host run --deadline-ms 100 --fuel 1000000 --max-memory-mib 16 guest.wasm")]
     Run {
         /// Plugins to load, each a component or a core module (told apart by the header). A
@@ -61,6 +62,11 @@ enum Command {
         /// and call the last one's `foo(7)`.
         #[arg(long, num_args = 2.., value_name = "MODULE")]
         link: Vec<PathBuf>,
+
+        /// Compose components in order at load time, each one's exported interfaces satisfying
+        /// the next one's imports of the same name, and call the last one's `foo(7)`.
+        #[arg(long, num_args = 2.., value_name = "COMPONENT")]
+        compose: Vec<PathBuf>,
 
         /// Also load precompiled artifacts (from `plugin-host compile`). They are machine code:
         /// pass only artifacts you made or trust.
@@ -88,13 +94,19 @@ enum Command {
         plugin-host call greeter.wasm text#shout '\"hi\"'\n  \
         plugin-host call --dir ./data::/data greeter.wasm read-file '\"/data/notes.txt\"'\n  \
         plugin-host call core_plugin.wasm simple_add 1 1\n  \
-        plugin-host call --link core_calc.wasm core_toolbox.wasm foo 7")]
+        plugin-host call --link core_calc.wasm core_toolbox.wasm foo 7\n  \
+        plugin-host call --compose calc.wasm toolbox.wasm foo 7")]
     Call {
         /// With --link: PLUGIN and every file named after it are core modules, linked in order
         /// (each one's exports satisfy the next one's imports), and FUNCTION is the first
         /// argument that is not a file; it is called on the last module.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "compose")]
         link: bool,
+
+        /// With --compose: as --link, for components composed in order at load time (each
+        /// one's exported interfaces satisfy the next one's imports).
+        #[arg(long)]
+        compose: bool,
 
         /// The plugin: a component or a core module.
         plugin: PathBuf,
@@ -242,24 +254,33 @@ fn main() -> ExitCode {
         Command::Run {
             paths,
             link,
+            compose,
             allow_precompiled,
             engine,
             grants,
-        } => run(&paths, &link, allow_precompiled, &engine, &grants, output),
+        } => {
+            let chains = [(Chain::Link, link), (Chain::Compose, compose)];
+            run(&paths, &chains, allow_precompiled, &engine, &grants, output)
+        }
         Command::Call {
             link,
+            compose,
             plugin,
             function,
             args,
             engine,
             grants,
         } => {
-            let (modules, function, args) = if link {
-                linked_call(plugin, function, args)
-            } else {
-                (vec![plugin], function, args)
+            let how = match (link, compose) {
+                (true, _) => Some(Chain::Link),
+                (_, true) => Some(Chain::Compose),
+                _ => None,
             };
-            call(&modules, &function, &args, &engine, &grants, output)
+            let (target, function, args) = match how {
+                Some(how) => chained_call(how, plugin, function, args),
+                None => (Target::One(plugin), function, args),
+            };
+            call(&target, &function, &args, &engine, &grants, output)
         }
         Command::Inspect {
             plugin,
@@ -289,7 +310,7 @@ struct Output {
 
 fn run(
     paths: &[PathBuf],
-    link: &[PathBuf],
+    chains: &[(Chain, Vec<PathBuf>)],
     allow_precompiled: bool,
     engine: &EngineArgs,
     grants: &GrantArgs,
@@ -315,12 +336,10 @@ fn run(
             }
         }
     }
-    if !link.is_empty() {
+    for (how, chain) in chains.iter().filter(|(_, chain)| !chain.is_empty()) {
         let start = Instant::now();
-        match host.link_core_modules(link) {
-            Ok(modules) => {
-                runs.push((demo::linked(&modules, host.shared_value()), start.elapsed()))
-            }
+        match host.chain(*how, chain) {
+            Ok(chain) => runs.push((demo::chained(&chain, host.shared_value()), start.elapsed())),
             Err(error) => {
                 render::load_error(&error);
                 load_failed = true;
@@ -410,13 +429,23 @@ fn load(host: &ExampleHost, path: &Path, allow_precompiled: bool) -> Result<Plug
     }
 }
 
-/// Splits `call --link`'s arguments: `plugin` and the files after it are the modules to link,
-/// the first argument that is not a file is the function, the rest its arguments.
-fn linked_call(
+/// What `plugin-host call` calls into.
+enum Target {
+    /// One plugin.
+    One(PathBuf),
+    /// Several, joined into one (`--link`, `--compose`).
+    Chain(Chain, Vec<PathBuf>),
+}
+
+/// Splits `call --link`'s (or `--compose`'s) arguments: `plugin` and the files after it are
+/// the plugins to join, the first argument that is not a file is the function, the rest its
+/// arguments.
+fn chained_call(
+    how: Chain,
     plugin: PathBuf,
     function: String,
     args: Vec<String>,
-) -> (Vec<PathBuf>, String, Vec<String>) {
+) -> (Target, String, Vec<String>) {
     let mut rest = std::iter::once(function).chain(args);
     let mut modules = vec![plugin];
     let function = loop {
@@ -426,22 +455,21 @@ fn linked_call(
             None => break String::new(),
         }
     };
-    (modules, function, rest.collect())
+    (Target::Chain(how, modules), function, rest.collect())
 }
 
-/// Calls `function` of the one plugin in `modules`, or of the last of several linked core
-/// modules.
+/// Calls `function` of the target plugin, or of the last of a chain.
 fn call(
-    modules: &[PathBuf],
+    target: &Target,
     function: &str,
     args: &[String],
     engine: &EngineArgs,
     grants: &GrantArgs,
     output: Output,
 ) -> ExitCode {
-    let call = engine.host(grants.grants()).and_then(|host| match modules {
-        [plugin] => host.call_wave(plugin, function, args),
-        chain => host.call_wave_linked(chain, function, args),
+    let call = engine.host(grants.grants()).and_then(|host| match target {
+        Target::One(plugin) => host.call_wave(plugin, function, args),
+        Target::Chain(how, chain) => host.call_wave_chained(*how, chain, function, args),
     });
     let call = match call {
         Ok(call) => call,
