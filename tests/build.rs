@@ -15,7 +15,7 @@ struct Guest {
     constant: &'static str,
 }
 
-const GUESTS: [Guest; 8] = [
+const GUESTS: [Guest; 9] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
@@ -40,6 +40,11 @@ const GUESTS: [Guest; 8] = [
         package: "bot-plugin",
         target: "wasm32-wasip2",
         constant: "BOT_PLUGIN",
+    },
+    Guest {
+        package: "compose-calc",
+        target: "wasm32-wasip2",
+        constant: "COMPOSE_CALC",
     },
     Guest {
         package: "core-plugin",
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         "greeter-guest",
         "examples",
         "core-guests",
+        "compose",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", workspace.join(dir).display());

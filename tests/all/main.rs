@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod component;
+mod compose;
 mod contract;
 mod core_module;
 mod embedding;

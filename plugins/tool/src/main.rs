@@ -8,6 +8,9 @@
 //!   `wasm-tools component new --adapt` does: the world comes from the module's component-type
 //!   section, and the WASI preview1 adapter of wasmtime's own version turns its WASI imports
 //!   into WASI preview 2 imports.
+//! - `polyglot compose A.wasm B.wasm... -o OUT` composes components into one at build time,
+//!   what `wac plug` does, with wac-graph: each one's exports are plugged into the next one's
+//!   imports of the same name, and the last one's exports are the composition's.
 //!
 //! `just polyglot` runs them (see `plugins/c/build.sh`).
 
@@ -15,6 +18,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use wac_graph::types::Package;
+use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 use wasi_preview1_component_adapter_provider::{
     WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
 };
@@ -49,6 +54,17 @@ enum Command {
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// Composes COMPONENTS in order into one component: each one's exports satisfy the next
+    /// one's imports of the same name; the imports left are the composition's, and so are the
+    /// last one's exports.
+    Compose {
+        /// The components, providers first.
+        #[arg(num_args = 2..)]
+        components: Vec<PathBuf>,
+        /// The component to write.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,6 +75,7 @@ fn main() -> anyhow::Result<()> {
             out_dir,
         } => c_bindings(&wit_dir, &world, &out_dir),
         Command::Componentize { core, out } => componentize(&core, &out),
+        Command::Compose { components, out } => compose(&components, &out),
     }
 }
 
@@ -98,4 +115,59 @@ fn componentize(core: &PathBuf, out: &PathBuf) -> anyhow::Result<()> {
         .encode()
         .with_context(|| format!("failed to make {} a component", core.display()))?;
     std::fs::write(out, component).with_context(|| format!("failed to write {}", out.display()))
+}
+
+/// Composes `components` in order into the component at `out`.
+fn compose(components: &[PathBuf], out: &PathBuf) -> anyhow::Result<()> {
+    let mut graph = CompositionGraph::new();
+    let mut previous: Option<(String, PackageId, NodeId)> = None;
+    for path in components {
+        let name = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .map(|stem| format!("compose:{}", stem.replace('_', "-")))
+            .with_context(|| format!("{} has no usable file name", path.display()))?;
+        let package = Package::from_file(&name, None, path, graph.types_mut())
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        let package = graph.register_package(package)?;
+        let instance = graph.instantiate(package);
+        if let Some((provider, provider_package, provider_instance)) = &previous {
+            let exports: Vec<String> = graph.types()[graph[*provider_package].ty()]
+                .exports
+                .keys()
+                .cloned()
+                .collect();
+            let imports = &graph.types()[graph[package].ty()].imports;
+            let plugged: Vec<String> = exports
+                .into_iter()
+                .filter(|export| imports.contains_key(export))
+                .collect();
+            if plugged.is_empty() {
+                anyhow::bail!("{} imports nothing that {provider} exports", path.display());
+            }
+            for item in plugged {
+                let export = graph.alias_instance_export(*provider_instance, &item)?;
+                graph
+                    .set_instantiation_argument(instance, &item, export)
+                    .with_context(|| {
+                        format!("{} cannot take `{item}` from {provider}", path.display())
+                    })?;
+            }
+        }
+        previous = Some((path.display().to_string(), package, instance));
+    }
+    let Some((_, last_package, last_instance)) = previous else {
+        anyhow::bail!("there are no components to compose");
+    };
+    let exports: Vec<String> = graph.types()[graph[last_package].ty()]
+        .exports
+        .keys()
+        .cloned()
+        .collect();
+    for name in exports {
+        let export = graph.alias_instance_export(last_instance, &name)?;
+        graph.export(export, &name)?;
+    }
+    let bytes = graph.encode(EncodeOptions::default())?;
+    std::fs::write(out, bytes).with_context(|| format!("failed to write {}", out.display()))
 }

@@ -1,0 +1,193 @@
+//! Load-time composition: a `toolbox` component's import of `example:calc/math@0.1.0` is
+//! forwarded to a `calc` component's export of it (`PluginHost::compose_components`). The
+//! provider is the Rust `compose/calc`, or a misbehaving one written here in WAT; the consumer
+//! is a toolbox written here in WAT (the C one in `compose/toolbox` needs the polyglot
+//! toolchain; `tests/polyglot.rs` runs it).
+
+use std::time::Instant;
+
+use example_host::{ExampleHost, HostState, demo};
+use plugin_host::dynamic::{DynamicComponent, DynamicPlugin, Provider};
+use plugin_host::wasmtime::component::Val;
+use plugin_host::{Error, Failure, Loaded, Trap};
+use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC};
+
+use crate::{DEADLINE, host, host_with, short_deadline};
+
+/// The interface the toolbox imports and `calc` exports.
+const MATH: &str = "example:calc/math@0.1.0";
+
+/// A toolbox of the world `example:calc/toolbox`: `foo(right)` returns `add(1, right)`.
+const TOOLBOX: &str = r#"(component
+  (import "example:calc/math@0.1.0" (instance $math
+    (export "add" (func (param "a" s32) (param "b" s32) (result s32)))))
+  (core func $add (canon lower (func $math "add")))
+  (core module $m
+    (import "calc" "add" (func $add (param i32 i32) (result i32)))
+    (func (export "foo") (param i32) (result i32)
+      i32.const 1 local.get 0 call $add))
+  (core instance $i (instantiate $m (with "calc" (instance (export "add" (func $add))))))
+  (func (export "foo") (param "right" s32) (result s32) (canon lift (core func $i "foo"))))"#;
+
+/// A provider of `example:calc/math@0.1.0` whose `add` runs `body` (core wasm, taking
+/// `(i32, i32)`, returning an `i32`), and whose `add` has the WIT signature `signature`.
+fn calc(signature: &str, core_type: &str, body: &str) -> String {
+    format!(
+        r#"(component
+  (core module $m (func (export "add") {core_type} {body}))
+  (core instance $i (instantiate $m))
+  (func $add {signature} (canon lift (core func $i "add")))
+  (instance $math (export "add" (func $add)))
+  (export "{MATH}" (instance $math)))"#
+    )
+}
+
+/// A well-typed provider whose `add` runs `body`.
+fn calc_doing(body: &str) -> String {
+    calc(
+        r#"(param "a" s32) (param "b" s32) (result s32)"#,
+        "(param i32 i32) (result i32)",
+        body,
+    )
+}
+
+fn load_wat(host: &ExampleHost, name: &str, wat: &str) -> Loaded {
+    let bytes = wat::parse_str(wat).expect("the WAT is valid");
+    host.host().load_bytes(name, &bytes).expect("it loads")
+}
+
+fn compose(host: &ExampleHost, provider: Loaded) -> Result<DynamicComponent<HostState>, Error> {
+    let toolbox = load_wat(host, "toolbox.wat", TOOLBOX);
+    host.host().compose_components(&[provider, toolbox])
+}
+
+/// Calls `foo(right)` of the composition on a fresh instance.
+fn foo(host: &ExampleHost, chain: &DynamicComponent<HostState>, right: i32) -> Result<i32, Error> {
+    let foo = chain.function("foo")?;
+    let mut instance = chain.instantiate(host.state(chain.name()))?;
+    match instance.call_function(&foo, &[Val::S32(right)])?.as_slice() {
+        [Val::S32(result)] => Ok(*result),
+        other => panic!("foo returned {other:?}"),
+    }
+}
+
+#[test]
+fn the_toolbox_calls_the_rust_calc_through_the_composition() {
+    let host = host();
+    let calc = host.host().load(COMPOSE_CALC).unwrap();
+    let chain = compose(&host, calc).expect("the pair composes");
+    assert_eq!(chain.name(), format!("{COMPOSE_CALC} + toolbox.wat"));
+    assert_eq!(foo(&host, &chain, 7).unwrap(), 8);
+    assert_eq!(foo(&host, &chain, i32::MAX).unwrap(), i32::MIN);
+    let functions: Vec<_> = chain.functions().iter().map(|f| f.to_string()).collect();
+    assert_eq!(functions, ["foo: func(right: s32) -> s32"]);
+}
+
+#[test]
+fn the_demo_passes() {
+    let host = host();
+    let calc = host.host().load(COMPOSE_CALC).unwrap();
+    let chain = DynamicPlugin::Component(compose(&host, calc).unwrap());
+    let transcript = demo::chained(&chain, host.shared_value());
+    assert!(transcript.passed(), "{transcript:?}");
+    assert_eq!(transcript.contract, "components, composed");
+}
+
+#[test]
+fn a_provider_that_loops_fails_the_call_with_a_timeout_naming_the_provider() {
+    let host = host_with(short_deadline());
+    let provider = load_wat(
+        &host,
+        "looping-calc.wat",
+        &calc_doing("(loop $l (br $l)) i32.const 0"),
+    );
+    let chain = compose(&host, provider).unwrap();
+    let start = Instant::now();
+    let error = foo(&host, &chain, 7).unwrap_err();
+    assert!(start.elapsed() < DEADLINE * 10, "{:?}", start.elapsed());
+    assert_eq!(error.failure(), Some(Failure::Timeout), "{error:?}");
+    let provider = error.provider().expect("the error names the provider");
+    assert_eq!(
+        provider,
+        &Provider {
+            plugin: "looping-calc.wat".into(),
+            function: format!("{MATH}#add"),
+        }
+    );
+    assert!(
+        error.with_causes().contains("looping-calc.wat"),
+        "{}",
+        error.with_causes()
+    );
+    // The chain is renewed: the next call runs on fresh instances and fails the same way.
+    assert_eq!(
+        foo(&host, &chain, 1).unwrap_err().failure(),
+        Some(Failure::Timeout)
+    );
+}
+
+#[test]
+fn a_provider_that_traps_fails_the_call_with_its_trap() {
+    let host = host();
+    let provider = load_wat(&host, "trapping-calc.wat", &calc_doing("unreachable"));
+    let chain = compose(&host, provider).unwrap();
+    let error = foo(&host, &chain, 7).unwrap_err();
+    assert_eq!(
+        error.failure(),
+        Some(Failure::Trap(Trap::UnreachableCodeReached)),
+        "{error:?}"
+    );
+    assert_eq!(error.provider().unwrap().plugin, "trapping-calc.wat");
+}
+
+#[test]
+fn a_mistyped_export_is_refused_naming_the_item_and_both_types() {
+    let host = host();
+    let provider = load_wat(
+        &host,
+        "u64-calc.wat",
+        &calc(
+            r#"(param "a" u64) (param "b" u64) (result u64)"#,
+            "(param i64 i64) (result i64)",
+            "local.get 0",
+        ),
+    );
+    let Err(error) = compose(&host, provider) else {
+        panic!("composing must fail");
+    };
+    assert!(matches!(&error, Error::Unlinkable { plugin, .. } if plugin == "toolbox.wat"));
+    let text = error.with_causes();
+    for part in [
+        "example:calc/math@0.1.0#add",
+        "func(a: s32, b: s32) -> s32",
+        "u64-calc.wat exports it as func(a: u64, b: u64) -> u64",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+}
+
+#[test]
+fn an_import_nothing_provides_is_refused_naming_it() {
+    // The contract's guest exports no `example:calc/math`, and the host's linker has none.
+    let host = host();
+    let guest = host.host().load(COMPONENT_GUEST).unwrap();
+    let Err(error) = compose(&host, guest) else {
+        panic!("composing must fail");
+    };
+    assert!(matches!(&error, Error::Unlinkable { plugin, .. } if plugin == "toolbox.wat"));
+    assert!(
+        error.with_causes().contains(MATH),
+        "{}",
+        error.with_causes()
+    );
+}
+
+#[test]
+fn a_core_module_cannot_be_composed() {
+    let host = host();
+    let core = host.host().load(CORE_CALC).unwrap();
+    let Err(error) = compose(&host, core) else {
+        panic!("composing must fail");
+    };
+    assert!(matches!(error, Error::WrongKind { .. }), "{error:?}");
+}
