@@ -8,8 +8,9 @@ legacy_guest := target / "wasm32-wasip2/release/legacy_guest.wasm"
 core_plugin := target / "wasm32-wasip1/release/core_plugin.wasm"
 core_calc := target / "wasm32-unknown-unknown/release/core_calc.wasm"
 core_toolbox := target / "wasm32-unknown-unknown/release/core_toolbox.wasm"
-# The plugins in C, Python and JavaScript, and their toolchains (`just polyglot`).
+# The plugins in C, Python and JavaScript, their toolchains, and the composition (`just polyglot`).
 polyglot_dir := target / "polyglot"
+compose_calc := target / "wasm32-wasip2/release/compose_calc.wasm"
 
 # List the recipes.
 default:
@@ -63,12 +64,20 @@ lint: setup
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
 
 # The plugins in C, Python and JavaScript (`plugins/`): install their toolchains under the target folder, build them, run the contract's checks on each, and test every call against the Rust guests.
-polyglot: setup polyglot-toolchains
-    sh plugins/c/build.sh {{polyglot_dir}}/c_plugin.wasm
+polyglot: setup polyglot-toolchains compose
+    sh plugins/c/build.sh plugins/c/plugin.c wit/0.1.1 plugin {{polyglot_dir}}/c_plugin.wasm
     {{polyglot_dir}}/venv/bin/componentize-py -d wit/0.1.1 -w plugin componentize app -p plugins/python -o {{polyglot_dir}}/python_plugin.wasm
     {{polyglot_dir}}/js/node_modules/.bin/componentize-js plugins/js/plugin.js --wit wit/0.1.0 --world-name plugin --disable http fetch-event -o {{polyglot_dir}}/js_plugin.wasm
     cargo run --locked -p example-host --bin plugin-host -- run --cache {{polyglot_dir}}/c_plugin.wasm {{polyglot_dir}}/python_plugin.wasm {{polyglot_dir}}/js_plugin.wasm
     POLYGLOT_DIR={{polyglot_dir}} cargo test --locked -p plugin-tests --features polyglot --test polyglot
+
+# Components composed from components: a Rust calc exporting `add` and a C toolbox importing it, composed at build time with wac-graph into composed.wasm and called, then composed at load time by the host.
+compose: setup polyglot-toolchains
+    cargo build --release --locked --target wasm32-wasip2 -p compose-calc
+    sh plugins/c/build.sh compose/toolbox/toolbox.c compose/wit toolbox {{polyglot_dir}}/toolbox.wasm
+    cargo run -q --locked -p polyglot-tool -- compose {{compose_calc}} {{polyglot_dir}}/toolbox.wasm -o {{polyglot_dir}}/composed.wasm
+    cargo run -q --locked -p example-host --bin plugin-host -- call {{polyglot_dir}}/composed.wasm foo 7
+    cargo run -q --locked -p example-host --bin plugin-host -- run --compose {{compose_calc}} {{polyglot_dir}}/toolbox.wasm
 
 # Install what the plugins in other languages are built with, each only if missing: a C compiler for wasm32-wasi (Debian's clang, lld, wasi-libc and compiler-rt as root, else PyPI's ziglang), componentize-py (PyPI, into a virtualenv) and componentize-js (npm, at the versions of its lock file), both under the target folder.
 [private]

@@ -1,7 +1,8 @@
 //! The plugins in other languages (`plugins/`) against the Rust guests: each one and the Rust
 //! guest of its contract version make the same calls, edge cases included, and must give the
 //! same results, log the same values, leave the same shared value and report the same
-//! messages.
+//! messages. And the C toolbox (`compose/toolbox`) composed with the Rust calc, at build time
+//! (`composed.wasm`, by `just compose`) and at load time.
 //!
 //! `just polyglot` builds the plugins into a folder and runs this test binary with
 //! `POLYGLOT_DIR` set to it (the binary needs the `polyglot` feature, so `just test` leaves it
@@ -11,10 +12,10 @@
 
 use std::path::PathBuf;
 
-use example_host::ExampleHost;
 use example_host::contract::Point;
+use example_host::{Chain, ExampleHost};
 use plugin_host::{CompilationCache, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
+use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, LEGACY_GUEST};
 
 /// The folder `just polyglot` built the plugins into.
 fn polyglot_dir() -> PathBuf {
@@ -138,4 +139,35 @@ fn the_python_plugin_answers_as_the_rust_guest() {
 #[test]
 fn the_javascript_plugin_answers_as_the_rust_guest_of_its_version() {
     matches_the_rust_guest("js_plugin.wasm", LEGACY_GUEST);
+}
+
+/// `foo(right)` of the plugin at `paths`, or of the last of them composed at load time, as
+/// WAVE.
+fn foo(paths: &[PathBuf], right: i32) -> String {
+    let host = host();
+    let args = [right.to_string()];
+    let call = match paths {
+        [plugin] => host.call_wave(plugin, "foo", &args),
+        chain => host.call_wave_chained(Chain::Compose, chain, "foo", &args),
+    };
+    let call = call.unwrap_or_else(|e| panic!("foo loads: {}", e.with_causes()));
+    call.results
+        .unwrap_or_else(|e| panic!("foo answers: {}", e.with_causes()))
+}
+
+#[test]
+fn the_c_toolbox_composed_at_build_time_with_the_rust_calc_answers_foo() {
+    let composed = [polyglot_dir().join("composed.wasm")];
+    assert_eq!(foo(&composed, 7), "8");
+    assert_eq!(foo(&composed, i32::MAX), i32::MIN.to_string());
+}
+
+#[test]
+fn the_c_toolbox_composed_at_load_time_with_the_rust_calc_answers_foo() {
+    let pair = [
+        PathBuf::from(COMPOSE_CALC),
+        polyglot_dir().join("toolbox.wasm"),
+    ];
+    assert_eq!(foo(&pair, 7), "8");
+    assert_eq!(foo(&pair, -8), "-7");
 }

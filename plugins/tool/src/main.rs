@@ -171,3 +171,81 @@ fn compose(components: &[PathBuf], out: &PathBuf) -> anyhow::Result<()> {
     let bytes = graph.encode(EncodeOptions::default())?;
     std::fs::write(out, bytes).with_context(|| format!("failed to write {}", out.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A component exporting `example:calc/math@0.1.0` whose `add` has the WIT type `ty`.
+    fn calc(ty: &str) -> Vec<u8> {
+        let core = if ty.contains("u64") { "i64" } else { "i32" };
+        wat::parse_str(format!(
+            r#"(component
+  (core module $m (func (export "add") (param {core} {core}) (result {core}) local.get 0))
+  (core instance $i (instantiate $m))
+  (func $add {ty} (canon lift (core func $i "add")))
+  (instance $math (export "add" (func $add)))
+  (export "example:calc/math@0.1.0" (instance $math)))"#
+        ))
+        .expect("valid WAT")
+    }
+
+    /// A toolbox importing `example:calc/math@0.1.0` and exporting `foo(right) = add(1, right)`.
+    const TOOLBOX: &str = r#"(component
+  (import "example:calc/math@0.1.0" (instance $math
+    (export "add" (func (param "a" s32) (param "b" s32) (result s32)))))
+  (core func $add (canon lower (func $math "add")))
+  (core module $m
+    (import "calc" "add" (func $add (param i32 i32) (result i32)))
+    (func (export "foo") (param i32) (result i32) i32.const 1 local.get 0 call $add))
+  (core instance $i (instantiate $m (with "calc" (instance (export "add" (func $add))))))
+  (func (export "foo") (param "right" s32) (result s32) (canon lift (core func $i "foo"))))"#;
+
+    /// Composes `calc` with the toolbox in a scratch folder named `test`.
+    fn compose_with(test: &str, calc: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        let dir = std::env::temp_dir().join(format!("polyglot-{test}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let (calc_path, toolbox_path, out) = (
+            dir.join("calc.wasm"),
+            dir.join("toolbox.wasm"),
+            dir.join("composed.wasm"),
+        );
+        std::fs::write(&calc_path, calc)?;
+        std::fs::write(&toolbox_path, wat::parse_str(TOOLBOX)?)?;
+        let composed =
+            compose(&[calc_path, toolbox_path], &out).and_then(|()| Ok(std::fs::read(&out)?));
+        std::fs::remove_dir_all(&dir)?;
+        composed
+    }
+
+    #[test]
+    fn a_matching_pair_composes_into_one_component_exporting_foo() {
+        let calc = calc(r#"(param "a" s32) (param "b" s32) (result s32)"#);
+        let composed = compose_with("matching", calc).expect("the pair composes");
+        let exports: Vec<String> = wasmparser::Parser::new(0)
+            .parse_all(&composed)
+            .filter_map(|payload| match payload {
+                Ok(wasmparser::Payload::ComponentExportSection(section)) => Some(section),
+                _ => None,
+            })
+            .last()
+            .into_iter()
+            .flat_map(|section| {
+                section
+                    .into_iter()
+                    .map(|export| export.unwrap().name.name.to_owned())
+            })
+            .collect();
+        assert_eq!(exports, ["foo"]);
+    }
+
+    #[test]
+    fn a_mistyped_export_says_which_item_and_which_types() {
+        let calc = calc(r#"(param "a" u64) (param "b" u64) (result u64)"#);
+        let error = compose_with("mistyped", calc).expect_err("the types differ");
+        let text = format!("{error:#}");
+        for part in ["example:calc/math@0.1.0", "add", "u64", "s32"] {
+            assert!(text.contains(part), "{part:?} not in {text}");
+        }
+    }
+}
