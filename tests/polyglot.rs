@@ -14,8 +14,8 @@ use std::path::PathBuf;
 
 use example_host::contract::Point;
 use example_host::{Chain, ExampleHost};
-use plugin_host::{CompilationCache, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, LEGACY_GUEST};
+use plugin_host::{CompilationCache, Error, HostConfig};
+use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, GREETER_GUEST, LEGACY_GUEST};
 
 /// The folder `just polyglot` built the plugins into.
 fn polyglot_dir() -> PathBuf {
@@ -170,4 +170,41 @@ fn the_c_toolbox_composed_at_load_time_with_the_rust_calc_answers_foo() {
     ];
     assert_eq!(foo(&pair, 7), "8");
     assert_eq!(foo(&pair, -8), "-7");
+}
+
+/// The load error of the plugin at `path`, on a host with the compilation cache.
+fn load_error(path: impl AsRef<std::path::Path>) -> Error {
+    match host().load(path.as_ref()) {
+        Ok(_) => panic!("{} must not load", path.as_ref().display()),
+        Err(error) => error,
+    }
+}
+
+#[test]
+fn what_the_toolchains_get_wrong_gets_the_load_errors_a_rust_plugin_gets() {
+    let mistakes = polyglot_dir().join("mistakes");
+    // A missing export: C, built against a copy of 0.1.1 without `describe`.
+    let error = load_error(mistakes.join("c_without_describe.wasm"));
+    let Error::WorldMismatch { world, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*world, "example:plugin/plugin@0.1.1");
+    assert!(
+        error.with_causes().contains("no export `describe`"),
+        "{error:?}"
+    );
+
+    // A WASI interface the host does not provide: componentize-js's default imports.
+    let error = load_error(mistakes.join("js_with_http.wasm"));
+    assert!(matches!(error, Error::WorldMismatch { .. }), "{error:?}");
+    assert!(error.with_causes().contains("wasi:http/"), "{error:?}");
+
+    // A component of another world: the C toolbox, and the Rust greeter beside it.
+    for other in [polyglot_dir().join("toolbox.wasm"), GREETER_GUEST.into()] {
+        let error = load_error(&other);
+        let Error::WorldMismatch { world, .. } = &error else {
+            panic!("{}: {error:?}", other.display());
+        };
+        assert_eq!(*world, "example:plugin/plugin@0.1.0", "{}", other.display());
+    }
 }
