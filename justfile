@@ -59,7 +59,7 @@ lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
     cargo clippy --locked -p plugin-tests --features polyglot --all-targets -- -D warnings
-    cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p plugin-sdk -- -D warnings
+    cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p seed-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
 

@@ -5,8 +5,8 @@ use std::process::{Command, Output};
 use std::path::{Path, PathBuf};
 
 use plugin_tests::{
-    Behaviour, COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST, HOSTILE_GUEST,
-    LEGACY_GUEST,
+    Behaviour, COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST,
+    HOSTILE_GUEST, LEGACY_GUEST, WAT_TOOLBOX,
 };
 
 fn plugin_host(args: &[&str]) -> Output {
@@ -454,6 +454,30 @@ fn call_calls_into_linked_core_modules() {
     assert_eq!(expect(0, &foo), "8\n");
     let stderr = expect_error(&["call", "--link", CORE_CALC, CORE_TOOLBOX, "bar"]);
     assert!(stderr.contains("bar"), "{stderr}");
+}
+
+/// `WAT_TOOLBOX` as a component file.
+fn toolbox_file() -> String {
+    let path = scratch("toolbox.wasm");
+    let bytes = wat::parse_str(WAT_TOOLBOX).expect("valid WAT");
+    std::fs::write(&path, bytes).expect("a scratch file");
+    path.display().to_string()
+}
+
+#[test]
+fn run_and_call_compose_components_at_load_time() {
+    let toolbox = toolbox_file();
+    let stdout = expect(0, &["run", "--compose", COMPOSE_CALC, &toolbox]);
+    assert!(
+        stdout.contains("✓ foo(7), which calls the composed add(1, 7)  → 8"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("components, composed"), "{stdout}");
+    let foo = ["call", "--compose", COMPOSE_CALC, &toolbox, "foo", "-8"];
+    assert_eq!(expect(0, &foo), "-7\n");
+    // The contract's guest exports no `example:calc/math`: the toolbox's import is named.
+    let stderr = expect_error(&["call", "--compose", COMPONENT_GUEST, &toolbox, "foo", "7"]);
+    assert!(stderr.contains("example:calc/math@0.1.0"), "{stderr}");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Load-time composition: a `toolbox` component's import of `example:calc/math@0.1.0` is
 //! forwarded to a `calc` component's export of it (`PluginHost::compose_components`). The
 //! provider is the Rust `compose/calc`, or a misbehaving one written here in WAT; the consumer
-//! is a toolbox written here in WAT (the C one in `compose/toolbox` needs the polyglot
-//! toolchain; `tests/polyglot.rs` runs it).
+//! is `WAT_TOOLBOX` (the C one in `compose/toolbox` needs the polyglot toolchain;
+//! `tests/polyglot.rs` runs it).
 
 use std::time::Instant;
 
@@ -10,24 +10,12 @@ use example_host::{ExampleHost, HostState, demo};
 use plugin_host::dynamic::{DynamicComponent, DynamicPlugin, Provider};
 use plugin_host::wasmtime::component::Val;
 use plugin_host::{Error, Failure, Loaded, Trap};
-use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC};
+use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, WAT_TOOLBOX};
 
 use crate::{DEADLINE, host, host_with, short_deadline};
 
 /// The interface the toolbox imports and `calc` exports.
 const MATH: &str = "example:calc/math@0.1.0";
-
-/// A toolbox of the world `example:calc/toolbox`: `foo(right)` returns `add(1, right)`.
-const TOOLBOX: &str = r#"(component
-  (import "example:calc/math@0.1.0" (instance $math
-    (export "add" (func (param "a" s32) (param "b" s32) (result s32)))))
-  (core func $add (canon lower (func $math "add")))
-  (core module $m
-    (import "calc" "add" (func $add (param i32 i32) (result i32)))
-    (func (export "foo") (param i32) (result i32)
-      i32.const 1 local.get 0 call $add))
-  (core instance $i (instantiate $m (with "calc" (instance (export "add" (func $add))))))
-  (func (export "foo") (param "right" s32) (result s32) (canon lift (core func $i "foo"))))"#;
 
 /// A provider of `example:calc/math@0.1.0` whose `add` runs `body` (core wasm, taking
 /// `(i32, i32)`, returning an `i32`), and whose `add` has the WIT signature `signature`.
@@ -57,15 +45,18 @@ fn load_wat(host: &ExampleHost, name: &str, wat: &str) -> Loaded {
 }
 
 fn compose(host: &ExampleHost, provider: Loaded) -> Result<DynamicComponent<HostState>, Error> {
-    let toolbox = load_wat(host, "toolbox.wat", TOOLBOX);
+    let toolbox = load_wat(host, "toolbox.wat", WAT_TOOLBOX);
     host.host().compose_components(&[provider, toolbox])
 }
 
 /// Calls `foo(right)` of the composition on a fresh instance.
 fn foo(host: &ExampleHost, chain: &DynamicComponent<HostState>, right: i32) -> Result<i32, Error> {
-    let foo = chain.function("foo")?;
+    let function = chain.function("foo")?;
     let mut instance = chain.instantiate(host.state(chain.name()))?;
-    match instance.call_function(&foo, &[Val::S32(right)])?.as_slice() {
+    match instance
+        .call_function(&function, &[Val::S32(right)])?
+        .as_slice()
+    {
         [Val::S32(result)] => Ok(*result),
         other => panic!("foo returned {other:?}"),
     }

@@ -4,6 +4,21 @@
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
+/// A toolbox of the world `example:calc/toolbox` (`compose/wit`) in the WebAssembly text
+/// format: it imports `add` from `example:calc/math@0.1.0` and exports `foo(right)`, which
+/// returns `add(1, right)`. The consumer in the tests of load-time composition; the C toolbox
+/// (`compose/toolbox`) needs the polyglot toolchain.
+pub const WAT_TOOLBOX: &str = r#"(component
+  (import "example:calc/math@0.1.0" (instance $math
+    (export "add" (func (param "a" s32) (param "b" s32) (result s32)))))
+  (core func $add (canon lower (func $math "add")))
+  (core module $m
+    (import "calc" "add" (func $add (param i32 i32) (result i32)))
+    (func (export "foo") (param i32) (result i32)
+      i32.const 1 local.get 0 call $add))
+  (core instance $i (instantiate $m (with "calc" (instance (export "add" (func $add))))))
+  (func (export "foo") (param "right" s32) (result s32) (canon lift (core func $i "foo"))))"#;
+
 /// What the hostile guest (`HOSTILE_GUEST`) does for each `trigger` input.
 pub use hostile_guest::Behaviour;
 

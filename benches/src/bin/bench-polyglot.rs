@@ -8,15 +8,23 @@
 //! - instantiate: the median of 20 instantiations;
 //! - call: the median of 1,000 calls of `just-add(15, 27)` on one instance.
 //!
+//! Then what composing at load time costs against composing at build time: the Rust calc and the
+//! C toolbox composed by the host (`PluginHost::compose_components`, each import a host
+//! function forwarding to the provider) against the same pair composed by wac-graph
+//! (`composed.wasm`, `just compose`): the median of 20 instantiations and of 10,000 calls of
+//! `foo(7)` on one instance, each way.
+//!
 //! Wall time on a shared VM is noisy: run it on an idle machine.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use example_host::ExampleHost;
+use example_host::{ExampleHost, HostState};
+use plugin_host::dynamic::DynamicComponent;
+use plugin_host::wasmtime::component::Val;
 use plugin_host::{CompilationCache, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
+use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, LEGACY_GUEST};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -47,7 +55,51 @@ fn main() -> Result<()> {
             show(row.call),
         );
     }
+
+    println!(
+        "\n{:<37} {:>12} {:>9}",
+        "foo(7) of calc + toolbox", "instantiate", "call"
+    );
+    let host = ExampleHost::new()?;
+    let toolbox = dir.join("toolbox.wasm");
+    for (how, chain) in [
+        (
+            "composed at build time (wac-graph)",
+            host.compose_components(&[dir.join("composed.wasm")])?,
+        ),
+        (
+            "composed at load time (forwarding)",
+            host.compose_components(&[PathBuf::from(COMPOSE_CALC), toolbox])?,
+        ),
+    ] {
+        let (instantiate, call) = measure_foo(&host, &chain)?;
+        println!("{how:<37} {:>12} {:>9}", show(instantiate), show(call));
+    }
     Ok(())
+}
+
+/// The median instantiation and the median call of `foo(7)` of `chain`.
+fn measure_foo(
+    host: &ExampleHost,
+    chain: &DynamicComponent<HostState>,
+) -> Result<(Duration, Duration)> {
+    let state = || host.state(chain.name());
+    let instantiate = median((0..20).map(|_| {
+        let start = Instant::now();
+        let instance = black_box(chain.instantiate(state()).expect("the chain instantiates"));
+        let elapsed = start.elapsed();
+        drop(instance);
+        elapsed
+    }));
+    let function = chain.function("foo")?;
+    let mut instance = chain.instantiate(state())?;
+    let call = median((0..10_000).map(|_| {
+        let start = Instant::now();
+        black_box(instance.call_function(&function, black_box(&[Val::S32(7)])))
+            .expect("foo answers");
+        start.elapsed()
+    }));
+    Ok((instantiate, call))
 }
 
 /// The times of one plugin.

@@ -190,17 +190,6 @@ mod tests {
         .expect("valid WAT")
     }
 
-    /// A toolbox importing `example:calc/math@0.1.0` and exporting `foo(right) = add(1, right)`.
-    const TOOLBOX: &str = r#"(component
-  (import "example:calc/math@0.1.0" (instance $math
-    (export "add" (func (param "a" s32) (param "b" s32) (result s32)))))
-  (core func $add (canon lower (func $math "add")))
-  (core module $m
-    (import "calc" "add" (func $add (param i32 i32) (result i32)))
-    (func (export "foo") (param i32) (result i32) i32.const 1 local.get 0 call $add))
-  (core instance $i (instantiate $m (with "calc" (instance (export "add" (func $add))))))
-  (func (export "foo") (param "right" s32) (result s32) (canon lift (core func $i "foo"))))"#;
-
     /// Composes `calc` with the toolbox in a scratch folder named `test`.
     fn compose_with(test: &str, calc: Vec<u8>) -> anyhow::Result<Vec<u8>> {
         let dir = std::env::temp_dir().join(format!("polyglot-{test}-{}", std::process::id()));
@@ -211,7 +200,7 @@ mod tests {
             dir.join("composed.wasm"),
         );
         std::fs::write(&calc_path, calc)?;
-        std::fs::write(&toolbox_path, wat::parse_str(TOOLBOX)?)?;
+        std::fs::write(&toolbox_path, wat::parse_str(plugin_tests::WAT_TOOLBOX)?)?;
         let composed =
             compose(&[calc_path, toolbox_path], &out).and_then(|()| Ok(std::fs::read(&out)?));
         std::fs::remove_dir_all(&dir)?;
