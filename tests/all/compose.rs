@@ -157,6 +157,65 @@ fn a_mistyped_export_is_refused_naming_the_item_and_both_types() {
     }
 }
 
+/// A provider and a consumer of an interface that also exports a value type, `pair`, which
+/// `sum` takes; the consumer's `total(a, b)` returns `sum({a, b})`.
+const PAIR_CALC: &str = r#"(component
+  (core module $m (func (export "sum") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.add))
+  (core instance $i (instantiate $m))
+  (type $pair' (record (field "a" s32) (field "b" s32)))
+  (export $pair "pair" (type $pair'))
+  (func $sum (param "p" $pair) (result s32) (canon lift (core func $i "sum")))
+  (instance $pairs (export "pair" (type $pair)) (export "sum" (func $sum)))
+  (export "example:calc/pairs@0.1.0" (instance $pairs)))"#;
+const PAIR_TOOLBOX: &str = r#"(component
+  (import "example:calc/pairs@0.1.0" (instance $pairs
+    (type $pair' (record (field "a" s32) (field "b" s32)))
+    (export "pair" (type $pair (eq $pair')))
+    (export "sum" (func (param "p" $pair) (result s32)))))
+  (core func $sum (canon lower (func $pairs "sum")))
+  (core module $m
+    (import "calc" "sum" (func $sum (param i32 i32) (result i32)))
+    (func (export "total") (param i32 i32) (result i32)
+      local.get 0 local.get 1 call $sum))
+  (core instance $i (instantiate $m (with "calc" (instance (export "sum" (func $sum))))))
+  (func (export "total") (param "a" s32) (param "b" s32) (result s32)
+    (canon lift (core func $i "total"))))"#;
+
+#[test]
+fn an_interface_with_value_types_composes_and_records_cross_it() {
+    let host = host();
+    let provider = load_wat(&host, "pair-calc.wat", PAIR_CALC);
+    let consumer = load_wat(&host, "pair-toolbox.wat", PAIR_TOOLBOX);
+    let chain = host
+        .host()
+        .compose_components(&[provider, consumer])
+        .unwrap();
+    let total = chain.function("total").unwrap();
+    let mut instance = chain.instantiate(host.state(chain.name())).unwrap();
+    let results = instance
+        .call_function(&total, &[Val::S32(40), Val::S32(2)])
+        .unwrap();
+    assert!(matches!(results.as_slice(), [Val::S32(42)]), "{results:?}");
+}
+
+#[test]
+fn an_imported_resource_is_refused_as_not_forwarded() {
+    let host = host();
+    let calc = host.host().load(COMPOSE_CALC).unwrap();
+    let consumer = r#"(component
+  (import "example:calc/math@0.1.0" (instance
+    (export "counter" (type (sub resource)))
+    (export "add" (func (param "a" s32) (param "b" s32) (result s32))))))"#;
+    let consumer = load_wat(&host, "counter.wat", consumer);
+    let Err(error) = host.host().compose_components(&[calc, consumer]) else {
+        panic!("composing must fail");
+    };
+    let text = error.with_causes();
+    assert!(text.contains("needs `counter`"), "{text}");
+    assert!(text.contains("only functions are forwarded"), "{text}");
+}
+
 #[test]
 fn an_import_nothing_provides_is_refused_naming_it() {
     // The contract's guest exports no `example:calc/math`, and the host's linker has none.

@@ -92,9 +92,10 @@ impl fmt::Display for ComponentFunction {
     }
 }
 
-/// A function type in WIT-like form, types written out: `func(name: string) -> string`. Two
-/// components' functions have the same type exactly when these texts are equal (wasmtime
-/// compares types only within one component).
+/// A function type in WIT-like form, types written out: `func(name: string) -> string`.
+/// Composition compares two components' functions by this text, as wasmtime compares types
+/// only within one component. It writes every value type in full (record fields, variant and
+/// enum cases, flags) except resource handles, which it writes as `<<UNSUPPORTED>>`.
 pub(crate) fn func_type(ty: &ComponentFunc) -> String {
     let params: Vec<String> = ty
         .params()

@@ -47,6 +47,10 @@ impl fmt::Display for Provider {
 
 impl std::error::Error for Provider {}
 
+/// How [`func_type`] writes a type WAVE cannot write: a resource handle, which the text
+/// comparison cannot tell from another resource's.
+const UNWRITABLE: &str = "<<UNSUPPORTED>>";
+
 /// A function of a provider's exported interface that a later component imports: where to
 /// find it in the provider's instance, and the store slot its handle goes into.
 struct Forward {
@@ -135,11 +139,14 @@ fn forward<T: Transactional + Send + 'static>(
         let offered = exported_functions(provider, interface);
         let mut instance = linker.instance(interface)?;
         for (function, item) in imported.exports(engine) {
-            let ComponentItem::ComponentFunc(wanted) = item.ty else {
-                wasmtime::bail!(
-                    "import `{interface}` needs `{function}`, which is not a function; only \
-                     functions are forwarded between components"
-                );
+            let wanted = match item.ty {
+                ComponentItem::ComponentFunc(wanted) => wanted,
+                // A value type (a record, say) is checked where a function's type uses it.
+                ComponentItem::Type(_) => continue,
+                _ => wasmtime::bail!(
+                    "import `{interface}` needs `{function}`, which is not a function or a \
+                     value type; only functions are forwarded between components"
+                ),
             };
             let Some(provided) = offered.iter().find(|(name, _)| name == function) else {
                 wasmtime::bail!(
@@ -148,6 +155,12 @@ fn forward<T: Transactional + Send + 'static>(
                 );
             };
             let (wanted_type, provided_type) = (func_type(&wanted), func_type(&provided.1));
+            if wanted_type.contains(UNWRITABLE) {
+                wasmtime::bail!(
+                    "import `{interface}#{function}` has type {wanted_type}: functions taking \
+                     or returning resources are not forwarded between components"
+                );
+            }
             if wanted_type != provided_type {
                 wasmtime::bail!(
                     "import `{interface}#{function}` has type {wanted_type}, but \
