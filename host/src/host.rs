@@ -452,11 +452,13 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// grants: a provider that traps or runs past the deadline fails the consumer's call, with
     /// its [`crate::Failure`], and [`Error::provider`] names the provider. A forwarded call
     /// costs one host-function call more than a direct one (BENCHMARKS.md, "Composition").
+    /// Only functions (and the value types they take) are forwarded: an imported interface
+    /// that declares a resource is refused.
     ///
     /// # Errors
     /// [`Error::WrongKind`] if one is a core module; [`Error::Unlinkable`] naming the
     /// component whose import nothing provides, or, for an import the component before
-    /// exports, the item and both types when they differ.
+    /// exports, the item and both types when they differ, or the resource it declares.
     pub fn compose_components(&self, components: &[Loaded]) -> Result<DynamicComponent<T>, Error> {
         let members = components
             .iter()
