@@ -57,8 +57,7 @@ test: setup
 # Check formatting and lints, for the hosts and for the guests on their wasm targets.
 lint: setup
     cargo fmt --all --check
-    cargo clippy --workspace --all-targets --locked -- -D warnings
-    cargo clippy --locked -p plugin-tests --features polyglot --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets --locked --features plugin-tests/polyglot -- -D warnings
     cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p seed-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
@@ -76,7 +75,7 @@ polyglot: setup polyglot-toolchains compose
     sh plugins/c/build.sh plugins/c/plugin.c {{polyglot_dir}}/mistakes/wit plugin {{polyglot_dir}}/mistakes/c_without_describe.wasm
     {{polyglot_dir}}/js/node_modules/.bin/componentize-js plugins/js/plugin.js --wit wit/0.1.0 --world-name plugin -o {{polyglot_dir}}/mistakes/js_with_http.wasm
     cargo run --locked -p example-host --bin plugin-host -- run --cache {{polyglot_dir}}/c_plugin.wasm {{polyglot_dir}}/python_plugin.wasm {{polyglot_dir}}/js_plugin.wasm
-    POLYGLOT_DIR={{polyglot_dir}} cargo test --locked -p plugin-tests --features polyglot --test polyglot
+    POLYGLOT_DIR={{polyglot_dir}} cargo test --workspace --locked --features plugin-tests/polyglot --test polyglot
 
 # Components composed from components: a Rust calc exporting `add` and a C toolbox importing it, composed at build time with wac-graph into composed.wasm and called, then composed at load time by the host.
 compose: setup polyglot-toolchains

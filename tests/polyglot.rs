@@ -6,7 +6,8 @@
 //!
 //! `just polyglot` builds the plugins into a folder and runs this test binary with
 //! `POLYGLOT_DIR` set to it (the binary needs the `polyglot` feature, so `just test` leaves it
-//! out). Loading goes through wasmtime's compilation cache in its default directory, which
+//! out; the recipe selects the whole workspace, so that wasmtime is built with the features it
+//! has in `just test`, not rebuilt). Loading goes through wasmtime's compilation cache in its default directory, which
 //! `plugin-host run --cache` in the same recipe shares: the Python and JavaScript plugins are
 //! 12 to 18 MB, and only the first load of a build compiles them.
 
