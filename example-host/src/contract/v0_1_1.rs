@@ -1,5 +1,5 @@
 //! `example:plugin@0.1.1` (`wit/0.1.1`), the newest version: its exports, and the imports the
-//! host links for every 0.1 plugin (see [`host_impl`](super::host_impl)).
+//! host links for every 0.1 plugin (see `host_impl.rs`).
 
 use plugin_host::component::{Bindings, ComponentState};
 use wasmtime::Store;
