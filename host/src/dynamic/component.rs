@@ -65,6 +65,11 @@ impl ComponentFunction {
         &self.ty
     }
 
+    /// Where the component exports it.
+    pub(crate) fn index(&self) -> ComponentExportIndex {
+        self.index
+    }
+
     /// Parses WAVE `args` against the parameter types.
     ///
     /// # Errors
@@ -179,7 +184,7 @@ impl<T: Transactional + Send + 'static> DynamicComponent<T> {
 }
 
 /// The function exports of `component`: root functions, then those of exported instances.
-fn functions(component: &Component) -> Vec<ComponentFunction> {
+pub(crate) fn functions(component: &Component) -> Vec<ComponentFunction> {
     let engine = component.engine();
     let mut functions = Vec::new();
     for (export, item) in component.component_type().exports(engine) {

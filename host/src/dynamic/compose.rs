@@ -16,10 +16,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use wasmtime::component::types::{ComponentFunc, ComponentItem};
+use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, ComponentExportIndex, Instance, InstancePre, Linker};
 
-use super::component::{DynamicComponent, func_type};
+use super::component::{DynamicComponent, func_type, functions};
 use crate::component::ComponentState;
 use crate::grants::Policy;
 use crate::instance::Maker;
@@ -128,15 +128,15 @@ fn forward<T: Transactional + Send + 'static>(
     slots: &mut usize,
 ) -> wasmtime::Result<Vec<Forward>> {
     let engine = consumer.engine();
+    let offered = functions(provider);
     let mut forwards = Vec::new();
     for (interface, item) in consumer.component_type().imports(engine) {
         let ComponentItem::ComponentInstance(imported) = item.ty else {
             continue;
         };
-        let Some(exported) = provider.get_export_index(None, interface) else {
+        if provider.get_export_index(None, interface).is_none() {
             continue;
-        };
-        let offered = exported_functions(provider, interface);
+        }
         let mut instance = linker.instance(interface)?;
         for (function, item) in imported.exports(engine) {
             let wanted = match item.ty {
@@ -148,13 +148,14 @@ fn forward<T: Transactional + Send + 'static>(
                      value type; only functions are forwarded between components"
                 ),
             };
-            let Some(provided) = offered.iter().find(|(name, _)| name == function) else {
+            let full_name = format!("{interface}#{function}");
+            let Some(provided) = offered.iter().find(|f| f.name() == full_name) else {
                 wasmtime::bail!(
                     "import `{interface}#{function}`: {provider_name} exports `{interface}` \
                      without `{function}`"
                 );
             };
-            let (wanted_type, provided_type) = (func_type(&wanted), func_type(&provided.1));
+            let (wanted_type, provided_type) = (func_type(&wanted), func_type(provided.ty()));
             if wanted_type.contains(UNWRITABLE) {
                 wasmtime::bail!(
                     "import `{interface}#{function}` has type {wanted_type}: functions taking \
@@ -167,14 +168,12 @@ fn forward<T: Transactional + Send + 'static>(
                      {provider_name} exports it as {provided_type}"
                 );
             }
-            let export = provider
-                .get_export_index(Some(&exported), function)
-                .ok_or_else(|| wasmtime::format_err!("no export index for `{function}`"))?;
+            let export = provided.index();
             let slot = *slots;
             *slots += 1;
             let who = Provider {
                 plugin: provider_name.to_string(),
-                function: format!("{interface}#{function}"),
+                function: full_name,
             };
             instance.func_new(function, move |mut store, _, params, results| {
                 let func = store.data().forwards[slot];
@@ -185,27 +184,4 @@ fn forward<T: Transactional + Send + 'static>(
         }
     }
     Ok(forwards)
-}
-
-/// The functions `component` exports in its instance `interface`, with their types.
-fn exported_functions(component: &Component, interface: &str) -> Vec<(String, ComponentFunc)> {
-    let engine = component.engine();
-    component
-        .component_type()
-        .exports(engine)
-        .filter(|(name, _)| *name == interface)
-        .filter_map(|(_, item)| match item.ty {
-            ComponentItem::ComponentInstance(instance) => Some(instance),
-            _ => None,
-        })
-        .flat_map(|instance| {
-            instance
-                .exports(engine)
-                .filter_map(|(name, item)| match item.ty {
-                    ComponentItem::ComponentFunc(ty) => Some((name.to_owned(), ty)),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
