@@ -84,21 +84,16 @@ fn measure_foo(
     chain: &DynamicComponent<HostState>,
 ) -> Result<(Duration, Duration)> {
     let state = || host.state(chain.name());
-    let instantiate = median((0..20).map(|_| {
-        let start = Instant::now();
-        let instance = black_box(chain.instantiate(state()).expect("the chain instantiates"));
-        let elapsed = start.elapsed();
-        drop(instance);
-        elapsed
-    }));
+    let instantiate = median_time(20, || {
+        chain.instantiate(state()).expect("the chain instantiates")
+    });
     let function = chain.function("foo")?;
     let mut instance = chain.instantiate(state())?;
-    let call = median((0..10_000).map(|_| {
-        let start = Instant::now();
-        black_box(instance.call_function(&function, black_box(&[Val::S32(7)])))
-            .expect("foo answers");
-        start.elapsed()
-    }));
+    let call = median_time(10_000, || {
+        instance
+            .call_function(&function, black_box(&[Val::S32(7)]))
+            .expect("foo answers")
+    });
     Ok((instantiate, call))
 }
 
@@ -131,20 +126,16 @@ fn measure(path: &Path, cache: &Path) -> Result<Row> {
         cached_load = cached_load.min(start.elapsed());
     }
 
-    let instantiate = median((0..20).map(|_| {
-        let start = Instant::now();
-        let instance = black_box(plugin.instantiate().expect("the plugin instantiates"));
-        let elapsed = start.elapsed();
-        drop(instance);
-        elapsed
-    }));
+    let instantiate = median_time(20, || {
+        plugin.instantiate().expect("the plugin instantiates")
+    });
 
     let mut instance = plugin.instantiate()?;
-    let call = median((0..1000).map(|_| {
-        let start = Instant::now();
-        black_box(instance.just_add(black_box(15), black_box(27))).expect("just-add answers");
-        start.elapsed()
-    }));
+    let call = median_time(1000, || {
+        instance
+            .just_add(black_box(15), black_box(27))
+            .expect("just-add answers")
+    });
     Ok(Row {
         compile,
         cached_load,
@@ -153,8 +144,17 @@ fn measure(path: &Path, cache: &Path) -> Result<Row> {
     })
 }
 
-fn median(times: impl Iterator<Item = Duration>) -> Duration {
-    let mut times: Vec<Duration> = times.collect();
+/// The median time of `runs` runs of `f`; what `f` returns is dropped after the clock stops.
+fn median_time<R>(runs: usize, mut f: impl FnMut() -> R) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let result = black_box(f());
+            let elapsed = start.elapsed();
+            drop(result);
+            elapsed
+        })
+        .collect();
     times.sort_unstable();
     times[times.len() / 2]
 }

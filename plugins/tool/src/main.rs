@@ -132,13 +132,8 @@ fn compose(components: &[PathBuf], out: &PathBuf) -> anyhow::Result<()> {
         let package = graph.register_package(package)?;
         let instance = graph.instantiate(package);
         if let Some((provider, provider_package, provider_instance)) = &previous {
-            let exports: Vec<String> = graph.types()[graph[*provider_package].ty()]
-                .exports
-                .keys()
-                .cloned()
-                .collect();
             let imports = &graph.types()[graph[package].ty()].imports;
-            let plugged: Vec<String> = exports
+            let plugged: Vec<String> = export_names(&graph, *provider_package)
                 .into_iter()
                 .filter(|export| imports.contains_key(export))
                 .collect();
@@ -159,17 +154,21 @@ fn compose(components: &[PathBuf], out: &PathBuf) -> anyhow::Result<()> {
     let Some((_, last_package, last_instance)) = previous else {
         anyhow::bail!("there are no components to compose");
     };
-    let exports: Vec<String> = graph.types()[graph[last_package].ty()]
-        .exports
-        .keys()
-        .cloned()
-        .collect();
-    for name in exports {
+    for name in export_names(&graph, last_package) {
         let export = graph.alias_instance_export(last_instance, &name)?;
         graph.export(export, &name)?;
     }
     let bytes = graph.encode(EncodeOptions::default())?;
     std::fs::write(out, bytes).with_context(|| format!("failed to write {}", out.display()))
+}
+
+/// The names of what `package` exports.
+fn export_names(graph: &CompositionGraph, package: PackageId) -> Vec<String> {
+    graph.types()[graph[package].ty()]
+        .exports
+        .keys()
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
