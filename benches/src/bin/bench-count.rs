@@ -3,11 +3,12 @@
 //!
 //! Wall-clock benchmarks on a shared 2-core VM move by up to 40% between runs (BENCHMARKS.md);
 //! instruction counts do not. Run without arguments, this binary is the driver: it precompiles
-//! the guests natively, then runs itself under callgrind once per path, subject and iteration
-//! count (`bench-count measure PATH SUBJECT N DIR`). The measured process sets everything up,
-//! performs the operation once to warm it, then performs it N times inside
-//! `count_measured_loop`, the only function callgrind collects (`--toggle-collect`). One
-//! operation costs (count at N − count at 0) / N, so setup and the collection toggle cancel.
+//! the guests under Valgrind (`bench-count prepare DIR`, see [`prepare`]), then runs itself
+//! under callgrind once per path, subject and iteration count (`bench-count measure PATH
+//! SUBJECT N DIR`). The measured process sets everything up, performs the operation once to
+//! warm it, then performs it N times inside `count_measured_loop`, the only function callgrind
+//! collects (`--toggle-collect`). One operation costs (count at N − count at 0) / N, so setup
+//! and the collection toggle cancel.
 //!
 //! The driver prints the table and exits with 1 if a ratio passes its bound, or with 2 if a
 //! measurement could not be made. `bench-count PATH` counts one path only;
@@ -97,6 +98,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [] => drive(None),
+        [mode, dir] if mode == "prepare" => match prepare(Path::new(dir)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("bench-count: prepare: {error}");
+                ExitCode::from(2)
+            }
+        },
         [only] => drive(Some(only)),
         [mode, name, subject, n, dir] if mode == "measure" => {
             let (Some(subject), Ok(n)) = (Subject::from_name(subject), n.parse()) else {
@@ -106,7 +114,7 @@ fn main() -> ExitCode {
             match measure(name, subject, n, Path::new(dir)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
-                    eprintln!("bench-count: {name} ({}): {error:?}", subject.name());
+                    eprintln!("bench-count: {name} ({}): {error}", subject.name());
                     ExitCode::from(2)
                 }
             }
@@ -139,7 +147,7 @@ fn host(allocator: Allocator) -> Result<ExampleHost> {
 /// per call or per instantiation: slots are reserved up front either way.
 const POOL_INSTANCES: u32 = 4;
 
-/// The artifacts a measured process loads, made natively by the driver: ours from
+/// The artifacts a measured process loads, made by [`prepare`] under Valgrind: ours from
 /// `ExampleHost::precompile`, bare wasmtime's from `Engine::precompile_*`, on engines of the
 /// same configuration.
 fn artifact(dir: &Path, subject: Subject, guest: &str) -> PathBuf {
@@ -153,7 +161,7 @@ const GUESTS: [(&str, &str); 3] = [
 ];
 
 /// The bot's host settings: [`host`]'s, with a compilation cache in `dir` that [`prepare`]
-/// fills natively, so that the measured processes do not compile the bot plugin.
+/// fills under Valgrind, so that the measured processes do not compile the bot plugin.
 fn bot_config(dir: &Path) -> HostConfig {
     HostConfig {
         pool_instances: POOL_INSTANCES,
@@ -165,8 +173,14 @@ fn bot_config(dir: &Path) -> HostConfig {
 /// The message the bot is sent: its plugin answers without a host call.
 const BOT_MESSAGE: &str = "good night";
 
+/// Precompiles the guests and fills the bot's compilation cache in `dir`, and writes there the
+/// CPU features they were compiled for ([`CPU_FILE`]). The driver runs this under Valgrind
+/// ([`prepare_under_valgrind`]): wasmtime compiles for the features it detects, and Valgrind
+/// presents a CPU without some of the machine's (AVX-512 and AVX-VNNI on an Intel Xeon), so
+/// artifacts compiled outside it would not load in the measured processes.
 fn prepare(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(CPU_FILE), cpu_features().join(" "))?;
     Bot::new(bot_config(dir))?.add_plugin(BOT_PLUGIN)?;
     let host = host(Allocator::Pooling)?;
     let engine = host.host().engine();
@@ -181,6 +195,121 @@ fn prepare(dir: &Path) -> Result<()> {
         std::fs::write(artifact(dir, Subject::Bare, guest), bare)?;
     }
     Ok(())
+}
+
+/// Runs [`prepare`] under Valgrind (`--tool=none`: no instrumentation, the CPU the measured
+/// processes see) and returns the CPU features the guests were compiled for.
+fn prepare_under_valgrind(dir: &Path) -> Result<Vec<String>> {
+    let output = Command::new("valgrind")
+        .args(["--tool=none", "--smc-check=all-non-file", "-q"])
+        .arg(std::env::current_exe()?)
+        .arg("prepare")
+        .arg(dir)
+        .output()
+        .map_err(|e| {
+            format!("could not run valgrind ({e}); install it: apt-get install valgrind")
+        })?;
+    if !output.status.success() {
+        return Err(format!(
+            "precompiling the guests under valgrind failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    recorded_cpu_features(dir)
+}
+
+/// The file in the artifacts' directory that lists the CPU features they were compiled for.
+const CPU_FILE: &str = "cpu-features";
+
+/// The CPU features the artifacts in `dir` were compiled for, as [`prepare`] wrote them.
+fn recorded_cpu_features(dir: &Path) -> Result<Vec<String>> {
+    let path = dir.join(CPU_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read {}: {e}; run bench-count prepare first",
+            path.display()
+        )
+    })?;
+    Ok(text.split_whitespace().map(str::to_owned).collect())
+}
+
+/// Checks that this process sees the CPU features the artifacts in `dir` were compiled for:
+/// wasmtime refuses an artifact compiled for features the CPU lacks, and one compiled without
+/// features the CPU has (its engine would compile differently). Says which differ, and what to
+/// do, rather than leaving it to the load's generic refusal.
+fn check_cpu_features(dir: &Path) -> Result<()> {
+    let recorded = recorded_cpu_features(dir)?;
+    let here: Vec<String> = cpu_features().into_iter().map(str::to_owned).collect();
+    let only_in = |a: &[String], b: &[String]| -> String {
+        let only: Vec<&str> = a
+            .iter()
+            .filter(|f| !b.contains(f))
+            .map(String::as_str)
+            .collect();
+        if only.is_empty() {
+            "none".into()
+        } else {
+            only.join(" ")
+        }
+    };
+    if recorded == here {
+        return Ok(());
+    }
+    Err(format!(
+        "the artifacts in {} were compiled for other CPU features than this process sees \
+         (Cranelift flags; only there: {}; only here: {}). Valgrind presents a CPU without \
+         some of the machine's features (AVX-512, AVX-VNNI), so artifacts compiled outside it \
+         do not load inside it: let `bench-count` (no arguments) precompile them, which it \
+         does under Valgrind",
+        dir.display(),
+        only_in(&recorded, &here),
+        only_in(&here, &recorded),
+    )
+    .into())
+}
+
+/// The x86-64 features Cranelift uses when the CPU has them, as wasmtime's engine detects them
+/// for the host (`cranelift-native`'s `builder`, whose list this is): the names of the
+/// Cranelift flags this process's CPU turns on.
+#[cfg(target_arch = "x86_64")]
+fn cpu_features() -> Vec<&'static str> {
+    macro_rules! detected {
+        ($(($feature:tt, $flag:literal)),* $(,)?) => {
+            [$(($flag, std::is_x86_feature_detected!($feature))),*]
+        };
+    }
+    let features = detected![
+        ("cmpxchg16b", "has_cmpxchg16b"),
+        ("sse3", "has_sse3"),
+        ("ssse3", "has_ssse3"),
+        ("sse4.1", "has_sse41"),
+        ("sse4.2", "has_sse42"),
+        ("popcnt", "has_popcnt"),
+        ("avx", "has_avx"),
+        ("avx2", "has_avx2"),
+        ("fma", "has_fma"),
+        ("avxvnni", "has_avx_vnni"),
+        ("avx512vnni", "has_avx512vnni"),
+        ("bmi1", "has_bmi1"),
+        ("bmi2", "has_bmi2"),
+        ("avx512bitalg", "has_avx512bitalg"),
+        ("avx512dq", "has_avx512dq"),
+        ("avx512f", "has_avx512f"),
+        ("avx512vl", "has_avx512vl"),
+        ("avx512vbmi", "has_avx512vbmi"),
+        ("lzcnt", "has_lzcnt"),
+    ];
+    features
+        .into_iter()
+        .filter_map(|(flag, on)| on.then_some(flag))
+        .collect()
+}
+
+/// Elsewhere the engine's features are not checked here: wasmtime's own refusal stands.
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_features() -> Vec<&'static str> {
+    Vec::new()
 }
 
 /// Performs `op` `iterations` times: the only code callgrind counts.
@@ -200,6 +329,7 @@ fn counted(n: u32, mut op: impl FnMut()) {
 /// Sets up the path `name` for `subject` and performs its operation `n` times in
 /// [`count_measured_loop`].
 fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
+    check_cpu_features(dir)?;
     let ours = host(if name == "instantiate on-demand" {
         Allocator::OnDemand
     } else {
@@ -430,7 +560,7 @@ fn drive(only: Option<&String>) -> ExitCode {
 }
 
 fn count_all(dir: &Path, only: Option<&String>) -> Result<bool> {
-    prepare(dir)?;
+    let features = prepare_under_valgrind(dir)?;
     let paths: Vec<&HotPath> = PATHS
         .iter()
         .filter(|p| only.is_none_or(|only| p.name == only))
@@ -438,7 +568,11 @@ fn count_all(dir: &Path, only: Option<&String>) -> Result<bool> {
     if paths.is_empty() {
         return Err(format!("no path named {:?}", only.unwrap_or(&String::new())).into());
     }
-    println!("Instructions per operation, under callgrind ((count at N - count at 0) / N):");
+    println!("Instructions per operation, under callgrind ((count at N - count at 0) / N).");
+    println!(
+        "Guests compiled for the CPU Valgrind presents: {}.",
+        features.join(" ")
+    );
     println!();
     println!(
         "{:<24} {:>10} {:>10} {:>7} {:>7}",
