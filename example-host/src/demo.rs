@@ -9,7 +9,7 @@
 
 use std::fmt::Display;
 
-use plugin_host::dynamic::DynamicPlugin;
+use plugin_host::dynamic::Dynamic;
 
 use crate::abi::AbiPlugin;
 use crate::contract::{ContractPlugin, Level, Point, SumError};
@@ -252,10 +252,10 @@ pub fn core_module(plugin: &AbiPlugin, shared: &SharedValue) -> Transcript {
 
 /// Exercises a chain of plugins joined into one, linked core modules or composed components:
 /// the last one's `foo(7)` calls the one before's `add(1, 7)` through the chain, giving 8.
-pub fn chained(chain: &DynamicPlugin<HostState>, shared: &SharedValue) -> Transcript {
+pub fn chained(chain: &Dynamic<HostState>, shared: &SharedValue) -> Transcript {
     let (kind, joined) = match chain {
-        DynamicPlugin::CoreModule(_) => ("core modules, linked", "linked"),
-        DynamicPlugin::Component(_) => ("components, composed", "composed"),
+        Dynamic::CoreModule(_) => ("core modules, linked", "linked"),
+        Dynamic::Component(_) => ("components, composed", "composed"),
     };
     let mut t = Transcript::new(chain.name(), kind.to_owned());
     let state = HostState::new(chain.name().into(), shared.clone());

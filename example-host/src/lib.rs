@@ -38,10 +38,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use plugin_host::contract::Contract;
-use plugin_host::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin, WaveCall};
+use plugin_host::dynamic::{Dynamic, DynamicComponent, DynamicCoreModule, WaveCall};
 use plugin_host::inspect::Inspection;
 use plugin_host::wasmtime::component::HasSelf;
-use plugin_host::{Allocator, HostConfig, Limits, Loaded, PluginHost, PluginKind};
+use plugin_host::{Allocator, Compiled, ErrorKind, HostConfig, Limits, PluginHost, PluginKind};
 
 pub use abi::{AbiInstance, AbiPlugin};
 pub use contract::{ContractInstance, ContractPlugin, Point};
@@ -123,16 +123,12 @@ impl ExampleHost {
     /// A host built from `config` (limits, allocator, compilation cache, grants).
     ///
     /// # Errors
-    /// [`Error::Setup`] if wasmtime cannot create the engine or link the host functions;
-    /// [`Error::Contract`] if the embedded WIT does not parse.
+    /// [`ErrorKind::Setup`] if wasmtime cannot create the engine or link the host functions;
+    /// [`ErrorKind::Contract`] if the embedded WIT does not parse.
     pub fn with_config(config: HostConfig) -> Result<Self, Error> {
         let mut host = PluginHost::with_config(config)?;
-        contract::latest::Plugin::add_to_linker::<_, HasSelf<HostState>>(
-            host.component_linker_mut(),
-            plugin_host::component::ComponentState::data_mut,
-        )
-        .map_err(Error::setup)?;
-        abi::add_to_linker(host.core_linker_mut()).map_err(Error::setup)?;
+        host.link(contract::latest::Plugin::add_to_linker::<_, HasSelf<HostState>>)?;
+        host.link_core(abi::add_to_linker)?;
         Ok(Self {
             host,
             contract: Arc::new(contract::contract()?),
@@ -177,9 +173,9 @@ impl ExampleHost {
     /// module against the raw ABI.
     ///
     /// # Errors
-    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], [`Error::Compile`],
-    /// [`Error::UnservedVersion`], [`Error::MixedVersions`], [`Error::WorldMismatch`] or
-    /// [`Error::AbiMismatch`]; each names the plugin by `path`.
+    /// [`ErrorKind::Read`], [`ErrorKind::NotWasm`], [`ErrorKind::IsPrecompiled`], [`ErrorKind::Compile`],
+    /// [`ErrorKind::UnservedVersion`], [`ErrorKind::MixedVersions`], [`ErrorKind::WorldMismatch`] or
+    /// [`ErrorKind::AbiMismatch`]; each names the plugin by `path`.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
         self.check(&self.host.load(path)?)
     }
@@ -187,7 +183,7 @@ impl ExampleHost {
     /// As [`ExampleHost::load`], for bytes in memory named `name`.
     ///
     /// # Errors
-    /// As [`ExampleHost::load`], but never [`Error::Read`].
+    /// As [`ExampleHost::load`], but never [`ErrorKind::Read`].
     pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Plugin, Error> {
         self.check(&self.host.load_bytes(name, bytes)?)
     }
@@ -195,7 +191,7 @@ impl ExampleHost {
     /// Loads the component at `path`.
     ///
     /// # Errors
-    /// As [`ExampleHost::load`], plus [`Error::WrongKind`] if the file is a core module.
+    /// As [`ExampleHost::load`], plus [`ErrorKind::WrongKind`] if the file is a core module.
     pub fn load_component(&self, path: impl AsRef<Path>) -> Result<ContractPlugin, Error> {
         self.component(&self.host.load(path)?)
     }
@@ -203,7 +199,7 @@ impl ExampleHost {
     /// Loads the core module at `path`.
     ///
     /// # Errors
-    /// As [`ExampleHost::load`], plus [`Error::WrongKind`] if the file is a component.
+    /// As [`ExampleHost::load`], plus [`ErrorKind::WrongKind`] if the file is a component.
     pub fn load_core_module(&self, path: impl AsRef<Path>) -> Result<AbiPlugin, Error> {
         let plugin = self.host.core_module(&self.host.load(path)?)?;
         Ok(AbiPlugin::new(plugin, self.shared.clone()))
@@ -213,7 +209,7 @@ impl ExampleHost {
     /// [`ExampleHost::load`]. Load only artifacts you made: they are machine code.
     ///
     /// # Errors
-    /// [`Error::Read`], [`Error::NotPrecompiled`], and the checks of [`ExampleHost::load`].
+    /// [`ErrorKind::Read`], [`ErrorKind::NotPrecompiled`], and the checks of [`ExampleHost::load`].
     pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
         self.check(&self.host.load_precompiled(path)?)
     }
@@ -233,18 +229,18 @@ impl ExampleHost {
     /// module of any ABI whose imports the host provides.
     ///
     /// # Errors
-    /// As [`PluginHost::load`], and [`Error::Unlinkable`].
-    pub fn load_dynamic(&self, path: impl AsRef<Path>) -> Result<DynamicPlugin<HostState>, Error> {
+    /// As [`PluginHost::load`], and [`ErrorKind::Unlinkable`].
+    pub fn load_dynamic(&self, path: impl AsRef<Path>) -> Result<Dynamic<HostState>, Error> {
         self.host.dynamic(&self.host.load(path)?)
     }
 
     /// Calls `function` of the plugin at `path` by name, with WAVE `args`, on a fresh instance:
-    /// what `plugin-host call` does, for a plugin of any world ([`DynamicPlugin::call_wave`]).
+    /// what `plugin-host call` does, for a plugin of any world ([`Dynamic::call_wave`]).
     /// Asking a plugin of the contract for a call its version lacks is
-    /// [`Error::NotInVersion`], naming the version that added it.
+    /// [`ErrorKind::NotInVersion`], naming the version that added it.
     ///
     /// # Errors
-    /// As [`ExampleHost::load_dynamic`] and [`DynamicPlugin::call_wave`].
+    /// As [`ExampleHost::load_dynamic`] and [`Dynamic::call_wave`].
     pub fn call_wave(
         &self,
         path: impl AsRef<Path>,
@@ -261,15 +257,16 @@ impl ExampleHost {
     /// As [`ExampleHost::call_wave`], without the errors of reading and compiling the file.
     pub fn call_wave_loaded(
         &self,
-        loaded: &Loaded,
+        loaded: &Compiled,
         function: &str,
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
         let plugin = self.host.dynamic(loaded)?;
         let call = plugin.call_wave(function, args, self.state(plugin.name()));
         match (&call, loaded.component()) {
-            (Err(Error::NoSuchExport { .. }), Some(component))
-                if !self.contract.referenced_versions(component).is_empty()
+            (Err(error), Some(component))
+                if matches!(error.kind(), ErrorKind::NoSuchExport { .. })
+                    && !self.contract.referenced_versions(component).is_empty()
                     && self.contract.since(function).is_some() =>
             {
                 let version = self.contract.target(loaded.name(), component)?;
@@ -286,7 +283,7 @@ impl ExampleHost {
     /// `call --compose` do.
     ///
     /// # Errors
-    /// As [`ExampleHost::chain`] and [`DynamicPlugin::call_wave`].
+    /// As [`ExampleHost::chain`] and [`Dynamic::call_wave`].
     pub fn call_wave_chained(
         &self,
         how: Chain,
@@ -306,17 +303,17 @@ impl ExampleHost {
         &self,
         how: Chain,
         paths: &[impl AsRef<Path>],
-    ) -> Result<DynamicPlugin<HostState>, Error> {
+    ) -> Result<Dynamic<HostState>, Error> {
         Ok(match how {
-            Chain::Link => DynamicPlugin::CoreModule(self.link_core_modules(paths)?),
-            Chain::Compose => DynamicPlugin::Component(self.compose_components(paths)?),
+            Chain::Link => Dynamic::CoreModule(self.link_core_modules(paths)?),
+            Chain::Compose => Dynamic::Component(self.compose_components(paths)?),
         })
     }
 
     /// Links the core modules at `paths` in order (see [`PluginHost::link_core_modules`]).
     ///
     /// # Errors
-    /// As [`PluginHost::load`] for each file, and [`Error::Unlinkable`].
+    /// As [`PluginHost::load`] for each file, and [`ErrorKind::Unlinkable`].
     pub fn link_core_modules(
         &self,
         paths: &[impl AsRef<Path>],
@@ -328,8 +325,8 @@ impl ExampleHost {
     /// [`PluginHost::compose_components`]).
     ///
     /// # Errors
-    /// As [`PluginHost::load`] for each file, [`Error::WrongKind`] for a core module, and
-    /// [`Error::Unlinkable`].
+    /// As [`PluginHost::load`] for each file, [`ErrorKind::WrongKind`] for a core module, and
+    /// [`ErrorKind::Unlinkable`].
     pub fn compose_components(
         &self,
         paths: &[impl AsRef<Path>],
@@ -337,7 +334,7 @@ impl ExampleHost {
         self.host.compose_components(&self.load_all(paths)?)
     }
 
-    fn load_all(&self, paths: &[impl AsRef<Path>]) -> Result<Vec<Loaded>, Error> {
+    fn load_all(&self, paths: &[impl AsRef<Path>]) -> Result<Vec<Compiled>, Error> {
         paths.iter().map(|path| self.host.load(path)).collect()
     }
 
@@ -346,14 +343,14 @@ impl ExampleHost {
     ///
     /// # Errors
     /// As [`PluginHost::inspect`].
-    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<(Inspection, Loaded), Error> {
+    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<(Inspection, Compiled), Error> {
         let (mut inspection, loaded) = self.host.inspect(path, Some(&self.contract))?;
         match loaded.as_module() {
             Ok(module) => inspection.add_problems(abi::spec::check_exports(module)),
             // Loading decides when the items alone find nothing wrong.
             Err(_) if inspection.is_compatible() => {
                 if let Err(error) = self.check(&loaded) {
-                    inspection.add_problems([error.with_causes()]);
+                    inspection.add_problems([format!("{error:#}")]);
                 }
             }
             Err(_) => {}
@@ -362,7 +359,7 @@ impl ExampleHost {
     }
 
     /// Checks `loaded` as a component of the contract or a core module of the ABI.
-    fn check(&self, loaded: &Loaded) -> Result<Plugin, Error> {
+    fn check(&self, loaded: &Compiled) -> Result<Plugin, Error> {
         match loaded.kind() {
             PluginKind::Component => self.component(loaded).map(Plugin::Component),
             PluginKind::CoreModule => {
@@ -377,7 +374,7 @@ impl ExampleHost {
 
     /// The component `loaded` as a plugin of the contract version it targets, which must be
     /// the one its manifest expects, if it names one.
-    fn component(&self, loaded: &Loaded) -> Result<ContractPlugin, Error> {
+    fn component(&self, loaded: &Compiled) -> Result<ContractPlugin, Error> {
         let plugin = ContractPlugin::new(
             &self.host,
             self.contract.clone(),

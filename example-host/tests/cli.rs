@@ -159,7 +159,7 @@ fn run_on_a_missing_file_exits_2_with_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.starts_with("error: failed to read plugin no/such/plugin.wasm: "),
+        stderr.starts_with("error: failed to read no/such/plugin.wasm: "),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -17,7 +17,7 @@
 
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
 
-use crate::Error;
+use crate::{Error, ErrorKind};
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
@@ -44,12 +44,12 @@ impl Contract {
     /// Each source must declare `package {package}@{version};` and a world named `world`.
     ///
     /// # Errors
-    /// [`Error::Contract`] if a source does not parse, declares another package or version, or
+    /// [`ErrorKind::Contract`] if a source does not parse, declares another package or version, or
     /// has no such world.
     pub fn new(package: &str, world: &str, versions: &[(&str, &str)]) -> Result<Self, Error> {
-        let invalid = |version: &str, reason: String| Error::Contract {
-            package: format!("{package}@{version}"),
-            reason,
+        let invalid = |version: &str, reason: String| {
+            let package = format!("{package}@{version}");
+            Error::new(ErrorKind::Contract { package, reason })
         };
         let versions = versions
             .iter()
@@ -128,8 +128,8 @@ impl Contract {
     /// oldest on a tie (if it lacks some, loading names them against the smallest world).
     ///
     /// # Errors
-    /// [`Error::MixedVersions`] if its interfaces carry more than one version of the package;
-    /// [`Error::UnservedVersion`] if they carry one this contract does not have. Both list the
+    /// [`ErrorKind::MixedVersions`] if its interfaces carry more than one version of the package;
+    /// [`ErrorKind::UnservedVersion`] if they carry one this contract does not have. Both list the
     /// versions served.
     pub fn target(&self, plugin: &str, component: &Component) -> Result<&str, Error> {
         let found = self.referenced_versions(component);
@@ -158,18 +158,20 @@ impl Contract {
                 .iter()
                 .find(|v| v.number == *one)
                 .map(|v| v.number.as_str())
-                .ok_or_else(|| Error::UnservedVersion {
-                    plugin: plugin.to_owned(),
-                    package: self.package.clone(),
-                    version: one.clone(),
-                    served: served(),
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::UnservedVersion {
+                        package: self.package.clone(),
+                        version: one.clone(),
+                        served: served(),
+                    })
+                    .with_plugin(plugin)
                 }),
-            _ => Err(Error::MixedVersions {
-                plugin: plugin.to_owned(),
+            _ => Err(Error::new(ErrorKind::MixedVersions {
                 package: self.package.clone(),
                 versions: found,
                 served: served(),
-            }),
+            })
+            .with_plugin(plugin)),
         }
     }
 
@@ -193,15 +195,15 @@ impl Contract {
     }
 
     /// The error for calling `export` on `plugin`, which targets `version`, a version without
-    /// it: [`Error::NotInVersion`], naming the version that added the call.
+    /// it: [`ErrorKind::NotInVersion`], naming the version that added the call.
     pub fn not_in_version(&self, plugin: &str, version: &str, export: &str) -> Error {
-        Error::NotInVersion {
-            plugin: plugin.to_owned(),
-            export: export.to_owned(),
+        Error::new(ErrorKind::NotInVersion {
             package: self.package.clone(),
             version: version.to_owned(),
             since: self.since(export).map(str::to_owned),
-        }
+        })
+        .with_plugin(plugin)
+        .with_export(export)
     }
 
     /// `version`'s WIT and world, for comparing a component's exports with it.

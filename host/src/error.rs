@@ -1,123 +1,101 @@
-//! The host library's error type.
+//! The library's error type: what failed, on which plugin and export, and why.
 
 use std::fmt;
-use std::io;
 use std::path::PathBuf;
 
 use wasmtime::{PoolConcurrencyLimitError, Trap, WasmBacktrace};
 
 use crate::{Limit, PluginKind};
 
-/// Everything that can go wrong loading, instantiating or calling a plugin.
+/// Everything that can go wrong setting up a host, or loading, checking, instantiating or
+/// calling a plugin.
 ///
-/// Every variant names the plugin (its path, or the name it was loaded under) and, for calls,
-/// the export. Print with `{:#}` (or walk [`std::error::Error::source`]) to see the cause.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// wasmtime could not create the engine or link the host's functions.
-    #[error("failed to set up the plugin host")]
-    Setup {
-        /// wasmtime's reason.
-        #[source]
-        source: WasmtimeError,
-    },
+/// An error carries its subject once, as fields: the plugin ([`Error::plugin`], its path or the
+/// name it was loaded under) and, where there is one, the export ([`Error::export`]); what
+/// went wrong is its [`ErrorKind`] ([`Error::kind`]), in the [`Phase`] it went wrong in
+/// ([`Error::phase`]); the cause, when another error is behind it, is its
+/// [`source`](std::error::Error::source).
+///
+/// What it prints:
+/// - `{}` (`Display`): one sentence naming the plugin and the export, without the cause:
+///   ``plugin g.wasm failed in `trigger`: it trapped: wasm `unreachable` instruction executed``;
+/// - `{:#}` (alternate `Display`): the same sentence followed by each cause in the source
+///   chain, `: `-separated, on one line (a wasm backtrace, which wasmtime attaches to a trap,
+///   spans several lines);
+/// - `{:?}`: the fields, for debugging.
+///
+/// ```
+/// # use plugin_host::{Error, ErrorKind, Failure, Phase, Trap};
+/// fn explain(error: &Error) -> String {
+///     match error.kind() {
+///         ErrorKind::Call(Failure::Timeout) => format!("{} is too slow", error.plugin().unwrap_or("?")),
+///         ErrorKind::Call(Failure::Trap(Trap::UnreachableCodeReached)) => "it panicked".into(),
+///         _ if error.phase() == Phase::Load => format!("not loaded: {error:#}"),
+///         _ => error.to_string(),
+///     }
+/// }
+/// ```
+pub struct Error(Box<Inner>);
 
-    /// The plugin file could not be read.
-    #[error("failed to read plugin {}", path.display())]
+struct Inner {
+    kind: ErrorKind,
+    plugin: Option<String>,
+    export: Option<String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// What went wrong: the part of an [`Error`] to match on. Every kind has one message, written
+/// by the error's `Display`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// wasmtime could not create the engine, or could not add functions to a linker (WASI, or
+    /// the application's imports). The source is wasmtime's reason.
+    Setup,
+    /// A file could not be read: a plugin, a manifest, or a directory to watch. The source is
+    /// the I/O error.
     Read {
         /// The path that was given.
         path: PathBuf,
-        /// Why reading failed.
-        #[source]
-        source: io::Error,
     },
-
     /// The bytes do not start with a WebAssembly header.
-    #[error("plugin {plugin} is not WebAssembly: it does not start with the `\\0asm` header")]
-    NotWasm {
-        /// The plugin's name.
-        plugin: String,
-    },
-
+    NotWasm,
     /// A component was given where a core module was expected, or the reverse.
-    #[error("plugin {plugin} is a {found}, but a {expected} was expected")]
     WrongKind {
-        /// The plugin's name.
-        plugin: String,
         /// What the caller asked for.
         expected: PluginKind,
         /// What the bytes are.
         found: PluginKind,
     },
-
     /// wasmtime rejected the binary: invalid WebAssembly, or a feature the engine does not
-    /// support.
-    #[error("failed to compile plugin {plugin}")]
-    Compile {
-        /// The plugin's name.
-        plugin: String,
-        /// wasmtime's reason.
-        #[source]
-        source: WasmtimeError,
-    },
-
-    /// The file is a precompiled artifact, which only [`PluginHost::load_precompiled`] loads.
-    ///
-    /// [`PluginHost::load_precompiled`]: crate::PluginHost::load_precompiled
-    #[error(
-        "plugin {plugin} is a precompiled artifact: load it with `load_precompiled` \
-         (`plugin-host run --allow-precompiled`) if you trust it"
-    )]
-    IsPrecompiled {
-        /// The plugin's name.
-        plugin: String,
-    },
-
+    /// support. The source is wasmtime's reason.
+    Compile,
+    /// The file is a precompiled artifact, which only
+    /// [`PluginHost::load_precompiled`](crate::PluginHost::load_precompiled) loads.
+    IsPrecompiled,
     /// A file given as a precompiled artifact is not one this host may load: no header,
     /// made by an incompatible engine, or not deserializable.
-    #[error("plugin {plugin} cannot be loaded as a precompiled artifact: {reason}")]
     NotPrecompiled {
-        /// The plugin's name.
-        plugin: String,
         /// What is wrong with it.
         reason: String,
     },
-
-    /// A component does not fit the host's world: it imports something the host does not
-    /// provide, or lacks (or mistypes) an export the world requires. The cause names the item.
-    #[error("plugin {plugin} does not fit the world {world}")]
+    /// A component does not fit the world it was checked against: it imports something the
+    /// host does not provide, or lacks (or mistypes) an export the world requires. The source
+    /// is wasmtime's reason, naming the item.
     WorldMismatch {
-        /// The plugin's name.
-        plugin: String,
-        /// The world the host expects, e.g. `example:plugin/plugin@0.1.0`.
-        world: &'static str,
-        /// wasmtime's reason, naming the import or export.
-        #[source]
-        source: WasmtimeError,
+        /// The world, e.g. `example:plugin/plugin@0.1.0`.
+        world: String,
     },
-
-    /// A core module does not fit the application's ABI: each problem names a missing or
-    /// mistyped import or export.
-    #[error("plugin {plugin} does not fit {abi}: {}", problems.join("; "))]
+    /// A core module does not fit the application's ABI.
     AbiMismatch {
-        /// The plugin's name.
-        plugin: String,
         /// The ABI, as [`CoreBindings::ABI`](crate::core_module::CoreBindings::ABI) names it.
-        abi: &'static str,
-        /// One line per missing or mistyped item.
+        abi: String,
+        /// One line per missing or mistyped import or export.
         problems: Vec<String>,
     },
-
     /// A component targets a version of the contract the host does not serve (see
     /// [`Contract::target`](crate::contract::Contract::target)).
-    #[error(
-        "plugin {plugin} targets {package}@{version}, which this host does not serve; it serves {}",
-        served.join(", ")
-    )]
     UnservedVersion {
-        /// The plugin's name.
-        plugin: String,
         /// The contract's package, `namespace:name`.
         package: String,
         /// The version the component's interfaces carry.
@@ -125,18 +103,9 @@ pub enum Error {
         /// The versions the host serves, oldest first.
         served: Vec<String>,
     },
-
-    /// A component imports (or exports) interfaces of more than one version of the contract; a
-    /// plugin targets one.
-    #[error(
-        "plugin {plugin} mixes versions {} of {package}, but a plugin targets one; this host \
-         serves {}",
-        versions.join(" and "),
-        served.join(", ")
-    )]
+    /// A component imports (or exports) interfaces of more than one version of the contract;
+    /// a plugin targets one.
     MixedVersions {
-        /// The plugin's name.
-        plugin: String,
         /// The contract's package, `namespace:name`.
         package: String,
         /// The versions its interfaces carry.
@@ -144,17 +113,9 @@ pub enum Error {
         /// The versions the host serves, oldest first.
         served: Vec<String>,
     },
-
-    /// A call the plugin's version of the contract does not have. Nothing was called.
-    #[error(
-        "plugin {plugin} targets {package}@{version}, which has no `{export}`{}",
-        since.as_ref().map(|since| format!(": it was added in {since}")).unwrap_or_default()
-    )]
+    /// The plugin's version of the contract has no such call ([`Error::export`]). Nothing
+    /// was called.
     NotInVersion {
-        /// The plugin's name.
-        plugin: String,
-        /// The call that was asked for.
-        export: String,
         /// The contract's package, `namespace:name`.
         package: String,
         /// The version the plugin targets.
@@ -162,14 +123,8 @@ pub enum Error {
         /// The version that added the call, if any served version has it.
         since: Option<String>,
     },
-
     /// A plugin's manifest ([`crate::manifest`]) is not valid, widens what the host allows,
     /// or does not match the plugin (its hash, its contract version). Nothing was loaded.
-    #[error(
-        "manifest {}{}: {reason}",
-        path.display(),
-        line.map(|line| format!(":{line}")).unwrap_or_default()
-    )]
     Manifest {
         /// The manifest file.
         path: PathBuf,
@@ -178,101 +133,49 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-
     /// The application's contract is not valid WIT, or not what it says it is.
-    #[error("the contract {package} is not valid: {reason}")]
     Contract {
         /// The package and version, `namespace:name@version`.
         package: String,
         /// What is wrong.
         reason: String,
     },
-
-    /// A plugin loaded for dynamic calls (or linked to another) imports something the host does
-    /// not provide (WASI and the application's imports), or that the module linked before it
-    /// exports with another type. The cause names the import.
-    #[error("plugin {plugin} imports what the host does not provide")]
-    Unlinkable {
-        /// The plugin's name.
-        plugin: String,
-        /// wasmtime's reason, naming the import.
-        #[source]
-        source: WasmtimeError,
-    },
-
-    /// A dynamic call named a function the plugin does not export, or more than one.
-    #[error(
-        "plugin {plugin} has {} function export `{export}`; it exports:\n  {}",
-        if candidates.is_empty() { "no" } else { "more than one" },
-        exports.join("\n  ")
-    )]
+    /// A plugin loaded for calls by name, or joined to another ([`crate::chain`]), imports
+    /// something the host does not provide, or that the plugin before it in the chain
+    /// provides with another type. The source is the reason, naming the import.
+    Unlinkable,
+    /// A chain ([`crate::chain`]) was asked for with no plugins in it.
+    EmptyChain,
+    /// A call by name named a function the plugin does not export ([`Error::export`]), or
+    /// more than one.
     NoSuchExport {
-        /// The plugin's name.
-        plugin: String,
-        /// The name asked for.
-        export: String,
         /// The exports it could have meant, when it was ambiguous; empty when nothing matched.
         candidates: Vec<String>,
         /// Every function the plugin exports, with its signature.
         exports: Vec<String>,
     },
-
-    /// The arguments of a dynamic call do not fit the function's signature: wrong count, not
+    /// The arguments of a call by name do not fit the function's signature: wrong count, not
     /// WAVE, or a value of the wrong type.
-    #[error("wrong arguments for `{export}` of plugin {plugin}: {reason}; expected {signature}")]
     BadArguments {
-        /// The plugin's name.
-        plugin: String,
-        /// The export that was to be called.
-        export: String,
         /// The export's signature, e.g. `greet: func(name: string) -> string`.
         signature: String,
         /// What is wrong, naming the argument.
         reason: String,
     },
-
     /// Instantiating the plugin failed: its start function or initialisation trapped or ran
-    /// into a limit, or an import was not satisfied.
-    #[error("failed to instantiate plugin {plugin}: {failure}")]
-    Instantiate {
-        /// The plugin's name.
-        plugin: String,
-        /// What went wrong, to match on.
-        failure: Failure,
-        /// wasmtime's reason, with the wasm backtrace when there is one.
-        #[source]
-        source: WasmtimeError,
-    },
-
-    /// A call into the plugin failed: it timed out, ran out of fuel, overflowed its stack, ran
-    /// into a resource limit, trapped, or a host function failed. `failure` says which.
+    /// into a limit, or a granted directory could not be opened. The source is wasmtime's
+    /// reason, with the wasm backtrace when there is one.
+    Instantiate(Failure),
+    /// A call into the plugin ([`Error::export`]) failed: it timed out, ran out of fuel,
+    /// overflowed its stack, ran into a resource limit, trapped, or a host function failed.
+    /// The source is wasmtime's reason, with the wasm backtrace when there is one.
     ///
     /// The application's state is rolled back to before the call, and the next call runs on a
     /// fresh instance.
-    #[error("plugin {plugin} failed in `{export}`: {failure}")]
-    Call {
-        /// The plugin's name.
-        plugin: String,
-        /// The export that was called.
-        export: String,
-        /// What went wrong, to match on.
-        failure: Failure,
-        /// wasmtime's reason, with the wasm backtrace when there is one.
-        #[source]
-        source: WasmtimeError,
-    },
-
-    /// The host was asked to touch guest linear memory outside its bounds, for example through
-    /// a bad pointer that the guest returned.
-    #[error(
-        "plugin {plugin}: `{export}` needs guest memory at {address:#x}, {len} bytes, \
-         which is out of bounds"
-    )]
+    Call(Failure),
+    /// The host was asked to touch guest linear memory outside its bounds, for example
+    /// through a bad pointer that the guest returned in [`Error::export`].
     GuestMemory {
-        /// The plugin's name.
-        plugin: String,
-        /// The export whose data was being read or written.
-        export: String,
         /// The guest address, as the unsigned value of the guest's `i32`.
         address: u32,
         /// How many bytes were to be read or written.
@@ -280,55 +183,146 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// [`Error::Setup`] for wasmtime's `source`: for an application's own set-up, such as
-    /// adding its imports to the host's linkers.
-    pub fn setup(source: wasmtime::Error) -> Self {
-        Self::Setup {
-            source: source.into(),
+/// When an [`Error`] happened: the stage of a plugin's life it stopped at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Making the host, or the application's contract: nothing of a plugin is involved.
+    Setup,
+    /// Reading and compiling a plugin, or reading its manifest.
+    Load,
+    /// Checking a compiled plugin against a world, an ABI, a contract version or the host's
+    /// linker, or a call by name against the plugin's exports.
+    Check,
+    /// Instantiating the plugin.
+    Instantiate,
+    /// Calling into the plugin.
+    Call,
+}
+
+impl ErrorKind {
+    /// The phase errors of this kind happen in.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Self::Setup | Self::Contract { .. } => Phase::Setup,
+            Self::Read { .. }
+            | Self::NotWasm
+            | Self::Compile
+            | Self::IsPrecompiled
+            | Self::NotPrecompiled { .. }
+            | Self::Manifest { .. } => Phase::Load,
+            Self::WrongKind { .. }
+            | Self::WorldMismatch { .. }
+            | Self::AbiMismatch { .. }
+            | Self::UnservedVersion { .. }
+            | Self::MixedVersions { .. }
+            | Self::NotInVersion { .. }
+            | Self::Unlinkable
+            | Self::EmptyChain
+            | Self::NoSuchExport { .. }
+            | Self::BadArguments { .. } => Phase::Check,
+            Self::Instantiate(_) => Phase::Instantiate,
+            Self::Call(_) | Self::GuestMemory { .. } => Phase::Call,
         }
     }
+}
 
-    /// [`Error::Call`] for a failure the application finds in host-side code around a call,
-    /// such as a value the guest returned that the host cannot use: `source` says what. Its
-    /// [`Failure`] is [`Failure::Host`] unless `source` is a trap.
+impl Error {
+    /// An error of `kind`, about no plugin yet: add the subject and the cause with
+    /// [`Error::with_plugin`], [`Error::with_export`] and [`Error::with_source`]. For an
+    /// application's own failures of the library's kinds (a contract of its own, guest memory
+    /// its ABI reads).
+    pub fn new(kind: ErrorKind) -> Self {
+        Self(Box::new(Inner {
+            kind,
+            plugin: None,
+            export: None,
+            source: None,
+        }))
+    }
+
+    /// The error, about `plugin`.
+    #[must_use]
+    pub fn with_plugin(mut self, plugin: impl Into<String>) -> Self {
+        self.0.plugin = Some(plugin.into());
+        self
+    }
+
+    /// The error, about the export `export` of its plugin.
+    #[must_use]
+    pub fn with_export(mut self, export: impl Into<String>) -> Self {
+        self.0.export = Some(export.into());
+        self
+    }
+
+    /// The error, caused by `source`.
+    #[must_use]
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        self.0.source = Some(source.into());
+        self
+    }
+
+    /// [`ErrorKind::Setup`] for wasmtime's `source`: for an application's own set-up, such
+    /// as adding its imports to the host's linkers.
+    pub fn setup(source: wasmtime::Error) -> Self {
+        Self::new(ErrorKind::Setup).with_source(WasmtimeError(source))
+    }
+
+    /// [`ErrorKind::Call`] for a failure the application finds in host-side code around a
+    /// call to `export` of `plugin`, such as a value the guest returned that the host cannot
+    /// use: `source` says what. Its [`Failure`] is [`Failure::Host`] unless `source` is a
+    /// trap.
     pub fn call_error(plugin: &str, export: &str, source: wasmtime::Error) -> Self {
         Self::call(plugin, export, source, None)
     }
 
-    /// The message and every cause after it, `: `-separated, as one line:
-    /// `plugin g.wasm failed in `trigger`: it trapped: unreachable: wasm backtrace: …`.
-    pub fn with_causes(&self) -> String {
-        let mut text = self.to_string();
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+    /// What went wrong, to match on.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// When it went wrong.
+    pub fn phase(&self) -> Phase {
+        self.0.kind.phase()
+    }
+
+    /// The plugin the error is about: its path as given, or the name it was loaded under (for
+    /// a chain, its members' names joined by ` + `). `None` for errors about no plugin
+    /// ([`Phase::Setup`], an empty chain).
+    pub fn plugin(&self) -> Option<&str> {
+        self.0.plugin.as_deref()
+    }
+
+    /// The export the error is about, where there is one: the call that failed
+    /// ([`ErrorKind::Call`], [`ErrorKind::GuestMemory`]), was missing
+    /// ([`ErrorKind::NoSuchExport`], [`ErrorKind::NotInVersion`]) or was given bad arguments
+    /// ([`ErrorKind::BadArguments`]).
+    pub fn export(&self) -> Option<&str> {
+        self.0.export.as_deref()
     }
 
     /// What went wrong in guest code, for errors from instantiating or calling a plugin.
     pub fn failure(&self) -> Option<Failure> {
-        match self {
-            Self::Call { failure, .. } | Self::Instantiate { failure, .. } => Some(*failure),
+        match self.0.kind {
+            ErrorKind::Call(failure) | ErrorKind::Instantiate(failure) => Some(failure),
             _ => None,
         }
     }
 
-    /// The trap that ended a call or instantiation, when that is what happened (including
-    /// the traps behind [`Failure::Timeout`], [`Failure::OutOfFuel`] and
-    /// [`Failure::StackOverflow`]).
+    /// The trap behind the error, when a trap is what happened (including the traps behind
+    /// [`Failure::Timeout`], [`Failure::OutOfFuel`] and [`Failure::StackOverflow`]).
     ///
     /// wasmtime's `Trap` is `#[non_exhaustive]`: match it with a wildcard arm.
     pub fn trap(&self) -> Option<Trap> {
         self.wasmtime_source()?.downcast_ref::<Trap>().copied()
     }
 
-    /// In a composed plugin ([`PluginHost::compose_components`](crate::PluginHost::compose_components)),
-    /// the provider whose forwarded function failed the call, when that is what happened.
-    pub fn provider(&self) -> Option<&crate::dynamic::Provider> {
+    /// In a composed plugin ([`crate::chain`]), the provider whose forwarded function failed
+    /// the call, when that is what happened.
+    pub fn provider(&self) -> Option<&crate::chain::Provider> {
         self.wasmtime_source()?.downcast_ref()
     }
 
@@ -338,59 +332,212 @@ impl Error {
         self.wasmtime_source()?.downcast_ref::<WasmBacktrace>()
     }
 
+    /// The wasmtime error behind this one, whatever its kind.
     fn wasmtime_source(&self) -> Option<&wasmtime::Error> {
-        match self {
-            Self::Call { source, .. } | Self::Instantiate { source, .. } => Some(&source.0),
-            _ => None,
-        }
+        let source = self.0.source.as_deref()?;
+        source
+            .downcast_ref::<WasmtimeError>()
+            .map(WasmtimeError::inner)
     }
 
-    /// Wraps a wasmtime error from calling `export` of `plugin`; `refused` is the limit the
-    /// store refused during the call, if any.
+    /// [`ErrorKind::Call`] for wasmtime's `source` from calling `export` of `plugin`;
+    /// `refused` is the limit the store refused during the call, if any.
     pub(crate) fn call(
         plugin: &str,
         export: &str,
         source: wasmtime::Error,
         refused: Option<Limit>,
     ) -> Self {
-        Self::Call {
-            plugin: plugin.to_owned(),
-            export: export.to_owned(),
-            failure: Failure::classify(&source, refused),
-            source: WasmtimeError(source),
-        }
+        let failure = Failure::classify(&source, refused);
+        Self::new(ErrorKind::Call(failure))
+            .with_plugin(plugin)
+            .with_export(export)
+            .with_source(WasmtimeError(source))
     }
 
-    /// Wraps a wasmtime error from instantiating `plugin`; `refused` as for [`Error::call`].
+    /// [`ErrorKind::Instantiate`] for wasmtime's `source`; `refused` as for [`Error::call`].
     pub(crate) fn instantiate(
         plugin: &str,
         source: wasmtime::Error,
         refused: Option<Limit>,
     ) -> Self {
-        Self::Instantiate {
-            plugin: plugin.to_owned(),
-            failure: Failure::classify(&source, refused),
-            source: WasmtimeError(source),
-        }
+        let failure = Failure::classify(&source, refused);
+        Self::new(ErrorKind::Instantiate(failure))
+            .with_plugin(plugin)
+            .with_source(WasmtimeError(source))
+    }
+
+    /// An error of `kind` about `plugin`, caused by wasmtime's `source`.
+    pub(crate) fn wasmtime(kind: ErrorKind, plugin: &str, source: wasmtime::Error) -> Self {
+        Self::new(kind)
+            .with_plugin(plugin)
+            .with_source(WasmtimeError(source))
+    }
+
+    /// [`ErrorKind::Read`] of `path`, naming it as the plugin too.
+    pub(crate) fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let path = path.into();
+        let plugin = path.display().to_string();
+        Self::new(ErrorKind::Read { path })
+            .with_plugin(plugin)
+            .with_source(source)
     }
 }
 
-/// Why guest code did not finish: the part of an [`Error::Call`] or [`Error::Instantiate`] to
-/// match on.
-///
-/// ```
-/// # use plugin_host::{Error, Failure, Trap};
-/// fn explain(error: &Error) -> &'static str {
-///     match error.failure() {
-///         Some(Failure::Timeout) => "too slow",
-///         Some(Failure::OutOfFuel) => "too much work",
-///         Some(Failure::Limit(_)) => "too big",
-///         Some(Failure::Trap(Trap::UnreachableCodeReached)) => "panicked",
-///         Some(_) => "failed",
-///         None => "did not load",
-///     }
-/// }
-/// ```
+impl fmt::Display for Error {
+    /// The error's sentence; with `{:#}`, followed by its causes (see [`Error`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plugin = self.0.plugin.as_deref().unwrap_or("?");
+        let export = self.0.export.as_deref().unwrap_or("?");
+        match &self.0.kind {
+            ErrorKind::Setup => write!(f, "failed to set up the plugin host"),
+            ErrorKind::Read { path } => write!(f, "failed to read {}", path.display()),
+            ErrorKind::NotWasm => write!(
+                f,
+                "plugin {plugin} is not WebAssembly: it does not start with the `\\0asm` header"
+            ),
+            ErrorKind::WrongKind { expected, found } => {
+                write!(
+                    f,
+                    "plugin {plugin} is a {found}, but a {expected} was expected"
+                )
+            }
+            ErrorKind::Compile => write!(f, "failed to compile plugin {plugin}"),
+            ErrorKind::IsPrecompiled => write!(
+                f,
+                "plugin {plugin} is a precompiled artifact, which is machine code: load it as \
+                 one only if you trust it"
+            ),
+            ErrorKind::NotPrecompiled { reason } => write!(
+                f,
+                "plugin {plugin} cannot be loaded as a precompiled artifact: {reason}"
+            ),
+            ErrorKind::WorldMismatch { world } => {
+                write!(f, "plugin {plugin} does not fit the world {world}")
+            }
+            ErrorKind::AbiMismatch { abi, problems } => write!(
+                f,
+                "plugin {plugin} does not fit {abi}: {}",
+                problems.join("; ")
+            ),
+            ErrorKind::UnservedVersion {
+                package,
+                version,
+                served,
+            } => write!(
+                f,
+                "plugin {plugin} targets {package}@{version}, which this host does not serve; \
+                 it serves {}",
+                served.join(", ")
+            ),
+            ErrorKind::MixedVersions {
+                package,
+                versions,
+                served,
+            } => write!(
+                f,
+                "plugin {plugin} mixes versions {} of {package}, but a plugin targets one; this \
+                 host serves {}",
+                versions.join(" and "),
+                served.join(", ")
+            ),
+            ErrorKind::NotInVersion {
+                package,
+                version,
+                since,
+            } => {
+                write!(
+                    f,
+                    "plugin {plugin} targets {package}@{version}, which has no `{export}`"
+                )?;
+                match since {
+                    Some(since) => write!(f, ": it was added in {since}"),
+                    None => Ok(()),
+                }
+            }
+            ErrorKind::Manifest { path, line, reason } => {
+                write!(f, "manifest {}", path.display())?;
+                if let Some(line) = line {
+                    write!(f, ":{line}")?;
+                }
+                write!(f, ": {reason}")
+            }
+            ErrorKind::Contract { package, reason } => {
+                write!(f, "the contract {package} is not valid: {reason}")
+            }
+            ErrorKind::Unlinkable => {
+                write!(f, "plugin {plugin} imports what the host does not provide")
+            }
+            ErrorKind::EmptyChain => write!(f, "a chain needs at least one plugin"),
+            ErrorKind::NoSuchExport {
+                candidates,
+                exports,
+            } => write!(
+                f,
+                "plugin {plugin} has {} function export `{export}`; it exports:\n  {}",
+                if candidates.is_empty() {
+                    "no"
+                } else {
+                    "more than one"
+                },
+                exports.join("\n  ")
+            ),
+            ErrorKind::BadArguments { signature, reason } => write!(
+                f,
+                "wrong arguments for `{export}` of plugin {plugin}: {reason}; expected \
+                 {signature}"
+            ),
+            ErrorKind::Instantiate(failure) => {
+                write!(f, "failed to instantiate plugin {plugin}: {failure}")
+            }
+            ErrorKind::Call(failure) => {
+                write!(f, "plugin {plugin} failed in `{export}`: {failure}")
+            }
+            ErrorKind::GuestMemory { address, len } => write!(
+                f,
+                "plugin {plugin}: `{export}` needs guest memory at {address:#x}, {len} bytes, \
+                 which is out of bounds"
+            ),
+        }?;
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(error) = cause {
+                write!(f, ": {error}")?;
+                cause = error.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("Error");
+        debug.field("kind", &self.0.kind);
+        if let Some(plugin) = &self.0.plugin {
+            debug.field("plugin", plugin);
+        }
+        if let Some(export) = &self.0.export {
+            debug.field("export", export);
+        }
+        if let Some(source) = &self.0.source {
+            debug.field("source", source);
+        }
+        debug.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Why guest code did not finish: the part of an [`ErrorKind::Call`] or
+/// [`ErrorKind::Instantiate`] to match on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Failure {
@@ -468,9 +615,10 @@ impl fmt::Display for Failure {
     }
 }
 
-/// A [`wasmtime::Error`] made into a [`std::error::Error`], so it can be the `source` of an
-/// [`Error`]. Since wasmtime 42 its error type is its own and, like `anyhow::Error`, does not
-/// implement `std::error::Error` itself.
+/// A [`wasmtime::Error`] made into a [`std::error::Error`], so it can be the
+/// [`source`](std::error::Error::source) of an [`Error`]: wasmtime's error type is its own
+/// (since wasmtime 42) and, like `anyhow::Error`, does not implement `std::error::Error`
+/// itself.
 pub struct WasmtimeError(pub wasmtime::Error);
 
 impl WasmtimeError {
@@ -501,5 +649,45 @@ impl fmt::Debug for WasmtimeError {
 impl std::error::Error for WasmtimeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0.source()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_one_sentence_and_the_alternate_adds_every_cause() {
+        let error = Error::call(
+            "g.wasm",
+            "trigger",
+            wasmtime::format_err!("inner").context("outer"),
+            None,
+        );
+        assert_eq!(
+            error.to_string(),
+            "plugin g.wasm failed in `trigger`: the host failed it"
+        );
+        assert_eq!(
+            format!("{error:#}"),
+            "plugin g.wasm failed in `trigger`: the host failed it: outer: inner"
+        );
+        assert_eq!(
+            (error.plugin(), error.export()),
+            (Some("g.wasm"), Some("trigger"))
+        );
+        assert_eq!(error.phase(), Phase::Call);
+    }
+
+    #[test]
+    fn the_wasmtime_cause_is_found_whatever_the_kind() {
+        let trapped = wasmtime::Error::from(Trap::UnreachableCodeReached);
+        let error = Error::wasmtime(ErrorKind::Compile, "p.wasm", trapped);
+        assert_eq!(error.trap(), Some(Trap::UnreachableCodeReached));
+        assert_eq!(
+            error.failure(),
+            None,
+            "only calls and instantiations have failures"
+        );
     }
 }

@@ -1,30 +1,33 @@
 //! The plugin host: one engine, one linker per plugin kind, and loading.
 
 use std::fs;
+use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
 
 use wasmtime::component::{Component, Linker as ComponentLinker};
 use wasmtime::{Engine, Linker, Module};
 
-use crate::component::{
-    self, AsyncBindings, AsyncComponentPlugin, Bindings, ComponentPlugin, ComponentState,
-};
+use crate::chain;
+use crate::component::{self, Bindings, ComponentPlugin};
 use crate::contract::Contract;
-use crate::core_module::{self, CoreBindings, CorePlugin, CoreState};
-use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
+use crate::core_module::{self, CoreBindings, CorePlugin};
+use crate::dynamic::{Dynamic, DynamicComponent, DynamicCoreModule, DynamicPlugin};
 use crate::engine::new_engine;
 use crate::grants::Policy;
 use crate::inspect::{self, Inspection};
 use crate::manifest::Manifest;
+use crate::mode::{Blocking, Mode};
 use crate::precompiled::{self, Artifact};
-use crate::{Allocator, Error, Grants, HostConfig, Limits, PluginKind, Transactional};
+use crate::state::{ComponentState, CoreState};
+use crate::{Allocator, Error, ErrorKind, Grants, HostConfig, Limits, PluginKind, Transactional};
 
-/// A plugin compiled by a host's engine, not yet checked against a world or an ABI: what
-/// [`PluginHost::load`] gives, for [`PluginHost::component`], [`PluginHost::core_module`] or
-/// [`PluginHost::dynamic`] to check and link.
+/// A plugin compiled by a host's engine (wasmtime's `Component` or `Module`), not yet checked
+/// against a world or an ABI nor linked: what [`PluginHost::load`] gives, for
+/// [`PluginHost::component`], [`PluginHost::core_module`] or [`PluginHost::dynamic`] to check
+/// and pre-link. Cheap to clone.
 #[derive(Clone)]
-pub struct Loaded {
+pub struct Compiled {
     name: Arc<str>,
     code: Code,
     /// The host's policy, or the narrower one of the plugin's manifest.
@@ -38,7 +41,7 @@ enum Code {
     CoreModule(Module),
 }
 
-impl Loaded {
+impl Compiled {
     /// The plugin's name: its path as given, or the name given with its bytes.
     pub fn name(&self) -> &str {
         &self.name
@@ -71,7 +74,7 @@ impl Loaded {
     /// The compiled component.
     ///
     /// # Errors
-    /// [`Error::WrongKind`] if it is a core module.
+    /// [`ErrorKind::WrongKind`] if it is a core module.
     pub fn as_component(&self) -> Result<&Component, Error> {
         self.component()
             .ok_or_else(|| self.wrong_kind(PluginKind::Component))
@@ -80,7 +83,7 @@ impl Loaded {
     /// The compiled core module.
     ///
     /// # Errors
-    /// [`Error::WrongKind`] if it is a component.
+    /// [`ErrorKind::WrongKind`] if it is a component.
     pub fn as_module(&self) -> Result<&Module, Error> {
         self.module()
             .ok_or_else(|| self.wrong_kind(PluginKind::CoreModule))
@@ -103,17 +106,14 @@ impl Loaded {
     }
 
     fn wrong_kind(&self, expected: PluginKind) -> Error {
-        Error::WrongKind {
-            plugin: self.name.to_string(),
-            expected,
-            found: self.kind(),
-        }
+        let found = self.kind();
+        Error::new(ErrorKind::WrongKind { expected, found }).with_plugin(&*self.name)
     }
 }
 
-impl std::fmt::Debug for Loaded {
+impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loaded")
+        f.debug_struct("Compiled")
             .field("name", &self.name)
             .field("kind", &self.kind())
             .finish()
@@ -121,27 +121,30 @@ impl std::fmt::Debug for Loaded {
 }
 
 /// Loads plugins and owns what they share: one wasmtime `Engine` (with the epoch ticker that
-/// enforces deadlines), two linkers for components (WASI preview 2 plus the application's
-/// imports; one for blocking calls, one for async calls), one for core modules (WASI preview 1
-/// plus the application's functions), and the [`Limits`] and [`Grants`](crate::Grants) every
-/// store runs under.
+/// enforces deadlines), one linker for components (WASI preview 2 plus the application's
+/// imports), one for core modules (WASI preview 1 plus the application's functions), and the
+/// [`Limits`] and [`Grants`] every store runs under.
 ///
-/// `T` is the application's per-instance state ([`Transactional`]: `()` if it has none). Add
-/// the application's imports to [`PluginHost::component_linker_mut`] (or
-/// [`PluginHost::async_component_linker_mut`]) and [`PluginHost::core_linker_mut`] before
-/// loading plugins.
+/// `T` is the application's per-instance state ([`Transactional`]: `()` if it has none). `M`
+/// is the host's mode, chosen once for every plugin it serves: [`Blocking`] (the default) or
+/// [`Async`](crate::Async), where instantiation and calls are futures and host functions may
+/// be async. Add the application's imports with [`PluginHost::link`] and
+/// [`PluginHost::link_core`] before checking plugins.
 ///
 /// `Send + Sync`: load plugins from any thread, instantiate them on any thread.
-pub struct PluginHost<T: 'static> {
+pub struct PluginHost<T: 'static, M: Mode = Blocking> {
     engine: Engine,
     component_linker: ComponentLinker<ComponentState<T>>,
-    async_component_linker: ComponentLinker<ComponentState<T>>,
     core_linker: Linker<CoreState<T>>,
     policy: Arc<Policy>,
     allocator: Allocator,
+    mode: PhantomData<fn() -> M>,
 }
 
-impl<T: Transactional + Send + 'static> PluginHost<T> {
+/// The getter a world's `add_to_linker` takes: from the store's state to the application's.
+pub type Getter<T> = fn(&mut ComponentState<T>) -> &mut T;
+
+impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// Creates a host with [`HostConfig::default`]: default limits, the pooling allocator, no
     /// compilation cache, no grants.
     ///
@@ -169,45 +172,76 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// dropped.
     ///
     /// # Errors
-    /// [`Error::Setup`] if wasmtime cannot create the engine (for example with
+    /// [`ErrorKind::Setup`] if wasmtime cannot create the engine (for example with
     /// `max_wasm_stack` 0, or a cache directory it cannot create) or link WASI.
     pub fn with_config(config: HostConfig) -> Result<Self, Error> {
         let (engine, allocator) = new_engine(&config).map_err(Error::setup)?;
         let mut component_linker = ComponentLinker::new(&engine);
-        component::add_wasi(&mut component_linker).map_err(Error::setup)?;
-        let mut async_component_linker = ComponentLinker::new(&engine);
-        component::add_wasi_async(&mut async_component_linker).map_err(Error::setup)?;
+        M::add_wasi_p2(&mut component_linker).map_err(Error::setup)?;
         let mut core_linker = Linker::new(&engine);
-        core_module::add_wasi(&mut core_linker).map_err(Error::setup)?;
+        M::add_wasi_p1(&mut core_linker).map_err(Error::setup)?;
         Ok(Self {
             engine,
             component_linker,
-            async_component_linker,
             core_linker,
             policy: Arc::new(Policy {
                 limits: config.limits,
                 grants: config.grants,
             }),
             allocator,
+            mode: PhantomData,
         })
     }
 
-    /// The component linker, to add the application's imports (`bindgen!`'s `add_to_linker`,
-    /// with [`ComponentState::data_mut`] as the getter). WASI preview 2 is already in it.
+    /// Adds a world's imports to the component linker: `add_to_linker` is the `add_to_linker`
+    /// that `bindgen!` generates for the world (or one of its interfaces), given the getter of
+    /// the application's state. Add them before checking plugins against the world.
+    ///
+    /// ```no_run
+    /// # mod world { plugin_host::bindgen!({ inline: "package my:app; world app { import log: func(text: string); }" }); }
+    /// # struct State;
+    /// # impl plugin_host::Transactional for State {}
+    /// # impl world::AppImports for State { fn log(&mut self, _: String) {} }
+    /// use plugin_host::wasmtime::component::HasSelf;
+    ///
+    /// # fn main() -> Result<(), plugin_host::Error> {
+    /// let mut host = plugin_host::PluginHost::<State>::new()?;
+    /// host.link(world::App::add_to_linker::<_, HasSelf<State>>)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Setup`] with wasmtime's reason, such as an import defined twice.
+    pub fn link(
+        &mut self,
+        add_to_linker: impl FnOnce(
+            &mut ComponentLinker<ComponentState<T>>,
+            Getter<T>,
+        ) -> wasmtime::Result<()>,
+    ) -> Result<(), Error> {
+        add_to_linker(&mut self.component_linker, ComponentState::data_mut).map_err(Error::setup)
+    }
+
+    /// Adds host functions for core modules to the core linker (with `func_wrap`, reaching the
+    /// application's state as `caller.data_mut().data_mut()`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Setup`] with wasmtime's reason, such as a function defined twice.
+    pub fn link_core(
+        &mut self,
+        add_to_linker: impl FnOnce(&mut Linker<CoreState<T>>) -> wasmtime::Result<()>,
+    ) -> Result<(), Error> {
+        add_to_linker(&mut self.core_linker).map_err(Error::setup)
+    }
+
+    /// The component linker itself, for what [`PluginHost::link`] does not cover. WASI
+    /// preview 2 is in it.
     pub fn component_linker_mut(&mut self) -> &mut ComponentLinker<ComponentState<T>> {
         &mut self.component_linker
     }
 
-    /// The component linker for async calls ([`PluginHost::async_component`]), to add the
-    /// application's imports as an async world's `bindgen!` generates them (its
-    /// `add_to_linker`, with [`ComponentState::data_mut`] as the getter). WASI preview 2 is
-    /// already in it, in its async form.
-    pub fn async_component_linker_mut(&mut self) -> &mut ComponentLinker<ComponentState<T>> {
-        &mut self.async_component_linker
-    }
-
-    /// The core-module linker, to add the application's host functions (`func_wrap`). WASI
-    /// preview 1 is already in it.
+    /// The core-module linker itself. WASI preview 1 is in it.
     pub fn core_linker_mut(&mut self) -> &mut Linker<CoreState<T>> {
         &mut self.core_linker
     }
@@ -234,10 +268,10 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// against its hash and its instances run under its narrower limits and grants.
     ///
     /// # Errors
-    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`] or [`Error::Compile`];
-    /// each names the plugin by `path`. [`Error::Manifest`] for a manifest that is not valid,
-    /// widens what the host allows or has another hash.
-    pub fn load(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
+    /// [`ErrorKind::Read`], [`ErrorKind::NotWasm`], [`ErrorKind::IsPrecompiled`] or
+    /// [`ErrorKind::Compile`], each naming the plugin by `path`; [`ErrorKind::Manifest`] for a
+    /// manifest that is not valid, widens what the host allows or has another hash.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<Compiled, Error> {
         let manifest = Manifest::beside(path.as_ref())?;
         Ok(self.load_file(path.as_ref(), manifest)?.0)
     }
@@ -250,7 +284,7 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         &self,
         path: impl AsRef<Path>,
         manifest: Manifest,
-    ) -> Result<Loaded, Error> {
+    ) -> Result<Compiled, Error> {
         Ok(self.load_file(path.as_ref(), Some(manifest))?.0)
     }
 
@@ -259,16 +293,16 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         &self,
         path: &Path,
         manifest: Option<Manifest>,
-    ) -> Result<(Loaded, Vec<u8>), Error> {
+    ) -> Result<(Compiled, Vec<u8>), Error> {
         let (name, bytes) = read(path)?;
         let policy = self.policy_under(manifest.as_ref(), &bytes)?;
-        let loaded = self.load_bytes(&name, &bytes)?;
-        let loaded = Loaded {
+        let compiled = self.load_bytes(&name, &bytes)?;
+        let compiled = Compiled {
             policy,
             manifest: manifest.map(Arc::new),
-            ..loaded
+            ..compiled
         };
-        Ok((loaded, bytes))
+        Ok((compiled, bytes))
     }
 
     /// The host's policy, or `manifest`'s narrowing of it after checking `bytes` against its
@@ -291,9 +325,9 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// and diagnostics.
     ///
     /// # Errors
-    /// As [`PluginHost::load`], but never [`Error::Read`].
-    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Loaded, Error> {
-        let compile_error = |source| compile_error(name, source);
+    /// As [`PluginHost::load`], but never [`ErrorKind::Read`].
+    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Compiled, Error> {
+        let compile_error = |source| Error::wasmtime(ErrorKind::Compile, name, source);
         let code = match detect(name, bytes)? {
             PluginKind::Component => Component::from_binary(&self.engine, bytes)
                 .map(Code::Component)
@@ -302,7 +336,7 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
                 .map(Code::CoreModule)
                 .map_err(compile_error)?,
         };
-        Ok(Loaded {
+        Ok(Compiled {
             name: name.into(),
             code,
             policy: self.policy.clone(),
@@ -317,10 +351,10 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
     /// executable. The checks reject stale and foreign files, not forged ones.
     ///
     /// # Errors
-    /// [`Error::Read`]; [`Error::NotPrecompiled`] if the file has no artifact header, was made
-    /// by an incompatible engine, or cannot be deserialized; [`Error::Manifest`] as for
-    /// [`PluginHost::load`] (a manifest beside an artifact hashes the artifact's bytes).
-    pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Loaded, Error> {
+    /// [`ErrorKind::Read`]; [`ErrorKind::NotPrecompiled`] if the file has no artifact header,
+    /// was made by an incompatible engine, or cannot be deserialized; [`ErrorKind::Manifest`]
+    /// as for [`PluginHost::load`] (a manifest beside an artifact hashes the artifact's bytes).
+    pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Compiled, Error> {
         let manifest = Manifest::beside(path.as_ref())?;
         let (name, artifact) = read(path.as_ref())?;
         let policy = self.policy_under(manifest.as_ref(), &artifact)?;
@@ -328,13 +362,10 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
             Ok(Artifact::Component(component)) => Code::Component(component),
             Ok(Artifact::Module(module)) => Code::CoreModule(module),
             Err(reason) => {
-                return Err(Error::NotPrecompiled {
-                    plugin: name,
-                    reason,
-                });
+                return Err(Error::new(ErrorKind::NotPrecompiled { reason }).with_plugin(name));
             }
         };
-        Ok(Loaded {
+        Ok(Compiled {
             name: name.into(),
             code,
             policy,
@@ -342,184 +373,162 @@ impl<T: Transactional + Send + 'static> PluginHost<T> {
         })
     }
 
-    /// A precompiled artifact (see [`precompiled`]) of `loaded` that
+    /// A precompiled artifact (see [`precompiled`]) of `compiled` that
     /// [`PluginHost::load_precompiled`] loads without compiling, on a host with a compatible
     /// engine. Check the plugin against its world or ABI first: the artifact is not checked.
     ///
     /// # Errors
-    /// [`Error::Compile`] if wasmtime cannot serialize it.
-    pub fn precompile(&self, loaded: &Loaded) -> Result<Vec<u8>, Error> {
-        let payload = match &loaded.code {
+    /// [`ErrorKind::Compile`] if wasmtime cannot serialize it.
+    pub fn precompile(&self, compiled: &Compiled) -> Result<Vec<u8>, Error> {
+        let payload = match &compiled.code {
             Code::Component(component) => component.serialize(),
             Code::CoreModule(module) => module.serialize(),
         };
-        let payload = payload.map_err(|source| compile_error(&loaded.name, source))?;
+        let payload = payload
+            .map_err(|source| Error::wasmtime(ErrorKind::Compile, &compiled.name, source))?;
         Ok(precompiled::wrap(&self.engine, &payload))
     }
 
-    /// Checks the component `loaded` against the world `B` and pre-links it.
+    /// Checks the component `compiled` against the world `B` and pre-links it.
     ///
     /// # Errors
-    /// [`Error::WrongKind`] for a core module; [`Error::WorldMismatch`] naming what the
+    /// [`ErrorKind::WrongKind`] for a core module; [`ErrorKind::WorldMismatch`] naming what the
     /// component lacks or mistypes, or the import the host does not provide.
-    pub fn component<B: Bindings<Data = T>>(
+    pub fn component<B: Bindings<T>>(
         &self,
-        loaded: &Loaded,
-    ) -> Result<ComponentPlugin<B>, Error> {
-        let component = loaded.as_component()?;
-        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
-        ComponentPlugin::new(name, component, &self.component_linker, policy)
+        compiled: &Compiled,
+    ) -> Result<ComponentPlugin<B, T, M>, Error> {
+        let code = compiled.as_component()?;
+        let (name, policy) = (compiled.name.clone(), compiled.policy.clone());
+        component::plugin(name, code, &self.component_linker, policy)
     }
 
-    /// Checks the component `loaded` against the async world `B` and pre-links it with the
-    /// async linker ([`PluginHost::async_component_linker_mut`]), for calls that are futures
-    /// ([`Instance::call_async`](crate::Instance::call_async)).
+    /// Checks the core module `compiled` against the ABI `B` and pre-links it.
     ///
     /// # Errors
-    /// As [`PluginHost::component`].
-    pub fn async_component<B: AsyncBindings<Data = T>>(
+    /// [`ErrorKind::WrongKind`] for a component; [`ErrorKind::AbiMismatch`] listing every
+    /// missing or mistyped export and the first import the host does not provide.
+    pub fn core_module<B: CoreBindings<T>>(
         &self,
-        loaded: &Loaded,
-    ) -> Result<AsyncComponentPlugin<B>, Error> {
-        let component = loaded.as_component()?;
-        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
-        AsyncComponentPlugin::new_async(name, component, &self.async_component_linker, policy)
+        compiled: &Compiled,
+    ) -> Result<CorePlugin<B, T, M>, Error> {
+        let code = compiled.as_module()?;
+        let (name, policy) = (compiled.name.clone(), compiled.policy.clone());
+        core_module::plugin(name, code, &self.core_linker, policy)
     }
 
-    /// Checks the core module `loaded` against the ABI `B` and pre-links it.
-    ///
-    /// # Errors
-    /// [`Error::WrongKind`] for a component; [`Error::AbiMismatch`] listing every missing or
-    /// mistyped export and the first import the host does not provide.
-    pub fn core_module<B: CoreBindings<Data = T>>(
-        &self,
-        loaded: &Loaded,
-    ) -> Result<CorePlugin<B>, Error> {
-        let module = loaded.as_module()?;
-        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
-        CorePlugin::new(name, module, &self.core_linker, policy)
-    }
-
-    /// Pre-links `loaded` for calls by export name ([`crate::dynamic`]): a component of any
+    /// Pre-links `compiled` for calls by export name ([`crate::dynamic`]): a component of any
     /// world or a core module of any ABI, as long as the host provides its imports. Nothing is
     /// checked against a world or an ABI.
     ///
     /// # Errors
-    /// [`Error::Unlinkable`] naming an import the host does not provide.
-    pub fn dynamic(&self, loaded: &Loaded) -> Result<DynamicPlugin<T>, Error> {
-        let (name, policy) = (loaded.name.clone(), loaded.policy.clone());
-        match &loaded.code {
-            Code::Component(component) => {
+    /// [`ErrorKind::Unlinkable`] naming an import the host does not provide.
+    pub fn dynamic(&self, compiled: &Compiled) -> Result<Dynamic<T, M>, Error> {
+        let (name, policy) = (compiled.name.clone(), compiled.policy.clone());
+        let engine = self.engine.clone();
+        match &compiled.code {
+            Code::Component(code) => {
                 let linker = &self.component_linker;
-                DynamicComponent::new(name, component, linker, policy).map(DynamicPlugin::Component)
+                DynamicPlugin::new(name, code, linker, policy, engine).map(Dynamic::Component)
             }
-            Code::CoreModule(module) => {
-                DynamicCoreModule::new(name, module, &self.core_linker, policy)
-                    .map(DynamicPlugin::CoreModule)
+            Code::CoreModule(code) => {
+                let linker = &self.core_linker;
+                DynamicPlugin::new(name, code, linker, policy, engine).map(Dynamic::CoreModule)
             }
         }
-    }
-
-    /// Links core modules in order into one plugin: each instance gets, for every import the
-    /// next module makes that it exports (under whatever module name the import uses), its own
-    /// export; the rest come from the host's linker. Calls go to the last module's exports, by
-    /// name ([`crate::dynamic`]). The seed links `calc` (exporting `add`) to `toolbox`
-    /// (importing `env.add`).
-    ///
-    /// Every module of the chain lives in the same store, under the host's limits and grants (a
-    /// manifest of a module of the chain is not applied to the chain).
-    ///
-    /// # Errors
-    /// [`Error::WrongKind`] if one is a component; [`Error::Unlinkable`] naming the module
-    /// and the import that nothing provides, or that the previous module exports with another
-    /// type.
-    pub fn link_core_modules(&self, modules: &[Loaded]) -> Result<DynamicCoreModule<T>, Error> {
-        let chain = modules
-            .iter()
-            .map(|loaded| Ok((loaded.name.clone(), loaded.as_module()?.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
-        DynamicCoreModule::linked(chain, &self.core_linker, self.policy.clone())
-    }
-
-    /// Composes components in order into one plugin, at load time: every function a component
-    /// imports from an interface that the component before it exports (`example:calc/math`,
-    /// say) calls that export; the rest of its imports come from the host's linker. Calls go
-    /// to the last component's exports, by name ([`crate::dynamic`]). The component form of
-    /// the seed's linking: a `calc` exporting `add` in an interface, and a `toolbox`
-    /// importing it.
-    ///
-    /// Every component of the chain lives in the same store, under the host's limits and
-    /// grants: a provider that traps or runs past the deadline fails the consumer's call, with
-    /// its [`crate::Failure`], and [`Error::provider`] names the provider. A forwarded call
-    /// costs one host-function call more than a direct one (BENCHMARKS.md, "Composition").
-    /// Only functions (and the value types they take) are forwarded: an imported interface
-    /// that declares a resource is refused.
-    ///
-    /// # Errors
-    /// [`Error::WrongKind`] if one is a core module; [`Error::Unlinkable`] naming the
-    /// component whose import nothing provides, or, for an import the component before
-    /// exports, the item and both types when they differ, or the resource it declares.
-    pub fn compose_components(&self, components: &[Loaded]) -> Result<DynamicComponent<T>, Error> {
-        let members = components
-            .iter()
-            .map(|loaded| Ok((loaded.name.clone(), loaded.as_component()?.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
-        crate::dynamic::compose::compose(members, &self.component_linker, self.policy.clone())
     }
 
     /// Inspects the plugin at `path` ([`crate::inspect`]): a component's WIT, each of its
     /// imports against the host's linker and, given a `contract`, the version it targets and
     /// its exports against that version's world; a core module's imports (against the host's
     /// linker) and exports. A plugin that does not fit is a report, not an error. Returns the
-    /// loaded plugin beside the report, for the application to add its own verdict
+    /// compiled plugin beside the report, for the application to add its own verdict
     /// ([`Inspection::add_problems`]).
     ///
     /// # Errors
-    /// [`Error::Read`], [`Error::NotWasm`], [`Error::IsPrecompiled`], or [`Error::Compile`] if
-    /// wasmtime (or, for a component's WIT, `wit-component`) cannot read it.
+    /// [`ErrorKind::Read`], [`ErrorKind::NotWasm`], [`ErrorKind::IsPrecompiled`], or
+    /// [`ErrorKind::Compile`] if wasmtime (or, for a component's WIT, `wit-component`) cannot
+    /// read it.
     pub fn inspect(
         &self,
         path: impl AsRef<Path>,
         contract: Option<&Contract>,
-    ) -> Result<(Inspection, Loaded), Error> {
+    ) -> Result<(Inspection, Compiled), Error> {
         let manifest = Manifest::beside(path.as_ref())?;
-        let (loaded, bytes) = self.load_file(path.as_ref(), manifest)?;
-        let name = loaded.name.clone();
-        let inspection = match &loaded.code {
+        let (compiled, bytes) = self.load_file(path.as_ref(), manifest)?;
+        let name = compiled.name.clone();
+        let inspection = match &compiled.code {
             Code::Component(component) => {
                 inspect::inspect_component(&bytes, component, &self.component_linker, contract)
                     .map(Inspection::Component)
-                    .map_err(|reason| compile_error(&name, wasmtime::Error::msg(reason)))?
+                    .map_err(|reason| {
+                        Error::wasmtime(ErrorKind::Compile, &name, wasmtime::Error::msg(reason))
+                    })?
             }
             Code::CoreModule(module) => {
                 Inspection::CoreModule(inspect::inspect_core_module(module, &self.core_linker))
             }
         };
-        Ok((inspection, loaded))
+        Ok((inspection, compiled))
+    }
+}
+
+impl<T: Transactional + Send + 'static> PluginHost<T, Blocking> {
+    /// Links core modules in order into one plugin ([`crate::chain`]): each instance gets,
+    /// for every import the next module makes that it exports (under whatever module name the
+    /// import uses), its own export; the rest come from the host's linker. Calls go to the
+    /// last module's exports, by name ([`crate::dynamic`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::EmptyChain`] for no modules; [`ErrorKind::WrongKind`] if one is a
+    /// component; [`ErrorKind::Unlinkable`] naming the module and the import that nothing
+    /// provides, or that the previous module exports with another type.
+    pub fn link_core_modules(&self, modules: &[Compiled]) -> Result<DynamicCoreModule<T>, Error> {
+        let members = modules
+            .iter()
+            .map(|compiled| Ok((compiled.name.clone(), compiled.as_module()?.clone())))
+            .collect::<Result<Vec<_>, Error>>()?;
+        chain::link(members, &self.core_linker, self.policy.clone())
+    }
+
+    /// Composes components in order into one plugin, at load time ([`crate::chain`]): every
+    /// function a component imports from an interface that the component before it exports
+    /// calls that export; the rest of its imports come from the host's linker. Calls go to the
+    /// last component's exports, by name ([`crate::dynamic`]).
+    ///
+    /// A forwarded call costs one host-function call more than a direct one (BENCHMARKS.md,
+    /// "Composition"). Only functions (and the value types they take) are forwarded: an
+    /// imported interface that declares a resource is refused.
+    ///
+    /// # Errors
+    /// [`ErrorKind::EmptyChain`] for no components; [`ErrorKind::WrongKind`] if one is a core
+    /// module; [`ErrorKind::Unlinkable`] naming the component whose import nothing provides,
+    /// or, for an import the component before exports, the item and both types when they
+    /// differ, or the resource it declares.
+    pub fn compose_components(
+        &self,
+        components: &[Compiled],
+    ) -> Result<DynamicComponent<T>, Error> {
+        let members = components
+            .iter()
+            .map(|compiled| Ok((compiled.name.clone(), compiled.as_component()?.clone())))
+            .collect::<Result<Vec<_>, Error>>()?;
+        chain::compose(members, &self.component_linker, self.policy.clone())
     }
 }
 
 /// Reads a plugin file; its name is the path as given.
 fn read(path: &Path) -> Result<(String, Vec<u8>), Error> {
-    let bytes = fs::read(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = fs::read(path).map_err(|source| Error::read(path, source))?;
     Ok((path.display().to_string(), bytes))
 }
 
 fn detect(name: &str, bytes: &[u8]) -> Result<PluginKind, Error> {
-    let plugin = name.to_owned();
     match PluginKind::detect(bytes) {
         Some(kind) => Ok(kind),
-        None if precompiled::is_artifact(bytes) => Err(Error::IsPrecompiled { plugin }),
-        None => Err(Error::NotWasm { plugin }),
-    }
-}
-
-fn compile_error(name: &str, source: wasmtime::Error) -> Error {
-    Error::Compile {
-        plugin: name.to_owned(),
-        source: source.into(),
+        None if precompiled::is_artifact(bytes) => {
+            Err(Error::new(ErrorKind::IsPrecompiled).with_plugin(name))
+        }
+        None => Err(Error::new(ErrorKind::NotWasm).with_plugin(name)),
     }
 }

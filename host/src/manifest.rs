@@ -26,7 +26,7 @@
 //! ```
 //!
 //! Unknown keys, a wrong type, a limit above the host's, a grant the host does not give and a
-//! hash the plugin's bytes do not have are [`Error::Manifest`] naming the file and the line,
+//! hash the plugin's bytes do not have are [`ErrorKind::Manifest`] naming the file and the line,
 //! and nothing is loaded.
 
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::grants::Policy;
-use crate::{DirGrant, Error, Grants, Limits};
+use crate::{DirGrant, Error, ErrorKind, Grants, Limits};
 
 /// A parsed manifest, with its file for errors. See the [module docs](self) for its keys.
 #[derive(Debug, Clone)]
@@ -92,32 +92,26 @@ impl Manifest {
     /// Reads and parses the manifest at `path`.
     ///
     /// # Errors
-    /// [`Error::Read`] if the file cannot be read; [`Error::Manifest`] with the line for
+    /// [`ErrorKind::Read`] if the file cannot be read; [`ErrorKind::Manifest`] with the line for
     /// TOML that does not parse, an unknown key or a value of the wrong type.
     pub fn read(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::read(path, source))?;
         Self::parse(path, text)
     }
 
     /// Parses `text` as the manifest at `path` (which names it in errors).
     ///
     /// # Errors
-    /// As [`Manifest::read`], without [`Error::Read`].
+    /// As [`Manifest::read`], without [`ErrorKind::Read`].
     pub fn parse(path: impl AsRef<Path>, text: impl Into<String>) -> Result<Self, Error> {
         let (path, text) = (path.as_ref().to_owned(), text.into());
         match toml::from_str::<Raw>(&text) {
             Ok(raw) => Ok(Self { path, text, raw }),
             Err(error) => {
                 let line = error.span().map(|span| line_of(&text, span.start));
-                Err(Error::Manifest {
-                    path,
-                    line,
-                    reason: error.message().to_owned(),
-                })
+                let reason = error.message().to_owned();
+                Err(Error::new(ErrorKind::Manifest { path, line, reason }))
             }
         }
     }
@@ -154,7 +148,7 @@ impl Manifest {
     /// Checks that the plugin targets the version the manifest expects, if it names one.
     ///
     /// # Errors
-    /// [`Error::Manifest`] at the `contract` line if `version` is another.
+    /// [`ErrorKind::Manifest`] at the `contract` line if `version` is another.
     pub fn expect_contract(&self, version: &str) -> Result<(), Error> {
         match &self.raw.contract {
             Some(expected) if expected.get_ref() != version => Err(self.error(
@@ -171,7 +165,7 @@ impl Manifest {
     /// Checks `bytes` against the manifest's `sha256`, if it has one.
     ///
     /// # Errors
-    /// [`Error::Manifest`] at the `sha256` line if the digest differs.
+    /// [`ErrorKind::Manifest`] at the `sha256` line if the digest differs.
     pub(crate) fn check_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
         let Some(expected) = &self.raw.sha256 else {
             return Ok(());
@@ -193,7 +187,7 @@ impl Manifest {
     /// The policy of a plugin under this manifest within the host's `host` policy.
     ///
     /// # Errors
-    /// [`Error::Manifest`] at the line of the first limit above the host's, or of the first
+    /// [`ErrorKind::Manifest`] at the line of the first limit above the host's, or of the first
     /// grant the host does not give.
     pub(crate) fn narrow(&self, host: &Policy) -> Result<Policy, Error> {
         Ok(Policy {
@@ -303,16 +297,16 @@ impl Manifest {
     }
 
     fn error<T>(&self, at: &Spanned<T>, reason: String) -> Error {
-        Error::Manifest {
+        Error::new(ErrorKind::Manifest {
             path: self.path.clone(),
             line: Some(line_of(&self.text, at.span().start)),
             reason,
-        }
+        })
     }
 }
 
 /// The manifests among `files` (a directory's entries) with no plugin beside them: `NAME.toml`
-/// without `NAME.wasm` or `NAME.cwasm`. Each is an [`Error::Manifest`], for a host that loads a
+/// without `NAME.wasm` or `NAME.cwasm`. Each is an [`ErrorKind::Manifest`], for a host that loads a
 /// directory to report instead of ignoring a manifest that protects nothing.
 pub fn orphans(files: &[PathBuf]) -> Vec<Error> {
     let has = |file: &Path, extension: &str| files.contains(&file.with_extension(extension));
@@ -320,13 +314,15 @@ pub fn orphans(files: &[PathBuf]) -> Vec<Error> {
         .iter()
         .filter(|file| file.extension().is_some_and(|e| e == "toml"))
         .filter(|file| !has(file, "wasm") && !has(file, "cwasm"))
-        .map(|file| Error::Manifest {
-            path: file.clone(),
-            line: None,
-            reason: format!(
-                "no plugin {} beside it",
-                file.with_extension("wasm").display()
-            ),
+        .map(|file| {
+            Error::new(ErrorKind::Manifest {
+                path: file.clone(),
+                line: None,
+                reason: format!(
+                    "no plugin {} beside it",
+                    file.with_extension("wasm").display()
+                ),
+            })
         })
         .collect()
 }
@@ -359,9 +355,9 @@ mod tests {
     }
 
     fn line(error: Error) -> Option<usize> {
-        match error {
-            Error::Manifest { line, .. } => line,
-            other => panic!("not a manifest error: {other}"),
+        match error.kind() {
+            ErrorKind::Manifest { line, .. } => *line,
+            _ => panic!("not a manifest error: {error}"),
         }
     }
 

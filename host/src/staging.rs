@@ -39,7 +39,7 @@ pub(crate) struct Staged<T> {
     touched: bool,
 }
 
-impl<T: Transactional> Staged<T> {
+impl<T> Staged<T> {
     pub(crate) fn new(data: T) -> Self {
         Self {
             data,
@@ -57,6 +57,12 @@ impl<T: Transactional> Staged<T> {
         &mut self.data
     }
 
+    pub(crate) fn into_inner(self) -> T {
+        self.data
+    }
+}
+
+impl<T: Transactional> Staged<T> {
     /// Ends a call: commits the state if the call `succeeded`, rolls it back if not, when it
     /// was touched.
     pub(crate) fn settle(&mut self, succeeded: bool) {
@@ -67,10 +73,6 @@ impl<T: Transactional> Staged<T> {
                 self.data.rollback();
             }
         }
-    }
-
-    pub(crate) fn into_inner(self) -> T {
-        self.data
     }
 }
 

@@ -86,16 +86,13 @@ impl<P: Send + Sync + 'static> PluginDirectory<P> {
     /// [`Event::Failed`], not an error) and starts watching `dir`.
     ///
     /// # Errors
-    /// [`Error::Read`] if `dir` cannot be read or watched.
+    /// [`ErrorKind::Read`](crate::ErrorKind::Read) if `dir` cannot be read or watched.
     pub fn watch(
         dir: impl AsRef<Path>,
         load: impl Fn(&Path) -> Result<P, Error> + Send + 'static,
     ) -> Result<Self, Error> {
         let dir = dir.as_ref().to_owned();
-        let read_error = |source| Error::Read {
-            path: dir.clone(),
-            source,
-        };
+        let read_error = |source| Error::read(&dir, source);
         let plugins: Plugins<P> = Arc::default();
         let (sender, events) = mpsc::channel();
         // The watcher starts before the first scan, so that no change falls between the two;

@@ -7,9 +7,10 @@
 use std::time::Instant;
 
 use example_host::{ExampleHost, HostState, demo};
-use plugin_host::dynamic::{DynamicComponent, DynamicPlugin, Provider};
+use plugin_host::chain::Provider;
+use plugin_host::dynamic::{Dynamic, DynamicComponent};
 use plugin_host::wasmtime::component::Val;
-use plugin_host::{Error, Failure, Loaded, Trap};
+use plugin_host::{Compiled, Error, ErrorKind, Failure, Trap};
 use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, WAT_TOOLBOX};
 
 use crate::{DEADLINE, host, host_with, short_deadline};
@@ -39,12 +40,12 @@ fn calc_doing(body: &str) -> String {
     )
 }
 
-fn load_wat(host: &ExampleHost, name: &str, wat: &str) -> Loaded {
+fn load_wat(host: &ExampleHost, name: &str, wat: &str) -> Compiled {
     let bytes = wat::parse_str(wat).expect("the WAT is valid");
     host.host().load_bytes(name, &bytes).expect("it loads")
 }
 
-fn compose(host: &ExampleHost, provider: Loaded) -> Result<DynamicComponent<HostState>, Error> {
+fn compose(host: &ExampleHost, provider: Compiled) -> Result<DynamicComponent<HostState>, Error> {
     let toolbox = load_wat(host, "toolbox.wat", WAT_TOOLBOX);
     host.host().compose_components(&[provider, toolbox])
 }
@@ -78,7 +79,7 @@ fn the_toolbox_calls_the_rust_calc_through_the_composition() {
 fn the_demo_passes() {
     let host = host();
     let calc = host.host().load(COMPOSE_CALC).unwrap();
-    let chain = DynamicPlugin::Component(compose(&host, calc).unwrap());
+    let chain = Dynamic::Component(compose(&host, calc).unwrap());
     let transcript = demo::chained(&chain, host.shared_value());
     assert!(transcript.passed(), "{transcript:?}");
     assert_eq!(transcript.contract, "components, composed");
@@ -106,9 +107,9 @@ fn a_provider_that_loops_fails_the_call_with_a_timeout_naming_the_provider() {
         }
     );
     assert!(
-        error.with_causes().contains("looping-calc.wat"),
+        format!("{error:#}").contains("looping-calc.wat"),
         "{}",
-        error.with_causes()
+        format!("{error:#}")
     );
     // The chain is renewed: the next call runs on fresh instances and fails the same way.
     assert_eq!(
@@ -146,8 +147,9 @@ fn a_mistyped_export_is_refused_naming_the_item_and_both_types() {
     let Err(error) = compose(&host, provider) else {
         panic!("composing must fail");
     };
-    assert!(matches!(&error, Error::Unlinkable { plugin, .. } if plugin == "toolbox.wat"));
-    let text = error.with_causes();
+    assert_eq!(error.kind(), &ErrorKind::Unlinkable);
+    assert_eq!(error.plugin(), Some("toolbox.wat"));
+    let text = format!("{error:#}");
     for part in [
         "example:calc/math@0.1.0#add",
         "func(a: s32, b: s32) -> s32",
@@ -211,7 +213,7 @@ fn an_imported_resource_is_refused_as_not_forwarded() {
     let Err(error) = host.host().compose_components(&[calc, consumer]) else {
         panic!("composing must fail");
     };
-    let text = error.with_causes();
+    let text = format!("{error:#}");
     assert!(text.contains("needs `counter`"), "{text}");
     assert!(text.contains("only functions are forwarded"), "{text}");
 }
@@ -224,11 +226,12 @@ fn an_import_nothing_provides_is_refused_naming_it() {
     let Err(error) = compose(&host, guest) else {
         panic!("composing must fail");
     };
-    assert!(matches!(&error, Error::Unlinkable { plugin, .. } if plugin == "toolbox.wat"));
+    assert_eq!(error.kind(), &ErrorKind::Unlinkable);
+    assert_eq!(error.plugin(), Some("toolbox.wat"));
     assert!(
-        error.with_causes().contains(MATH),
+        format!("{error:#}").contains(MATH),
         "{}",
-        error.with_causes()
+        format!("{error:#}")
     );
 }
 
@@ -239,5 +242,8 @@ fn a_core_module_cannot_be_composed() {
     let Err(error) = compose(&host, core) else {
         panic!("composing must fail");
     };
-    assert!(matches!(error, Error::WrongKind { .. }), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::WrongKind { .. }),
+        "{error:?}"
+    );
 }

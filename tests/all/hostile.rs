@@ -4,7 +4,7 @@
 //! Malformed bytes, wrong kinds and world mismatches are in `bad_input`.
 
 use example_host::{ExampleHost, Point, SharedValue};
-use plugin_host::{Error, Failure, Limit, Trap};
+use plugin_host::{Error, ErrorKind, Failure, Limit, Trap};
 use plugin_tests::{Behaviour, COMPONENT_GUEST};
 
 use crate::{
@@ -36,8 +36,11 @@ fn component_case(behaviour: Behaviour, expected: Failure) -> Error {
         expect_failure(instance.trigger(behaviour.input()), expected)
     });
     assert!(
-        matches!(&error, Error::Call { plugin, export, .. }
-            if plugin.ends_with("hostile_guest.wasm") && export == "trigger"),
+        matches!(error.kind(), ErrorKind::Call(_))
+            && error
+                .plugin()
+                .is_some_and(|p| p.ends_with("hostile_guest.wasm"))
+            && error.export() == Some("trigger"),
         "the error names the plugin and the export: {error}"
     );
     assert_eq!(host.shared_value().get(), SharedValue::INITIAL);
@@ -207,7 +210,7 @@ fn bad_guest_pointers_are_errors_not_panics() {
         let mut instance = core_instance(&host, &text);
         let error = instance.read_guest_value().unwrap_err();
         assert!(
-            matches!(&error, Error::GuestMemory { len: 4, .. }),
+            matches!(error.kind(), ErrorKind::GuestMemory { len: 4, .. }),
             "{bad}: {error:?}"
         );
         assert!(instance.write_guest_value(1).is_err());

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use example_host::ExampleHost;
-use plugin_host::{DirGrant, Error, Failure, Grants, HostConfig, Limit, Limits, Manifest};
+use plugin_host::{
+    DirGrant, Error, ErrorKind, Failure, Grants, HostConfig, Limit, Limits, Manifest,
+};
 use plugin_tests::LEGACY_GUEST;
 use sha2::{Digest, Sha256};
 
@@ -39,12 +41,12 @@ fn sha256(path: &PathBuf) -> String {
 
 /// The manifest error `error` is, as (file name, line).
 fn at(error: &Error) -> (String, Option<usize>) {
-    match error {
-        Error::Manifest { path, line, .. } => (
+    match error.kind() {
+        ErrorKind::Manifest { path, line, .. } => (
             path.file_name().unwrap().to_string_lossy().into_owned(),
             *line,
         ),
-        other => panic!("not a manifest error: {other}"),
+        _ => panic!("not a manifest error: {error}"),
     }
 }
 

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use example_host::{ContractPlugin, ExampleHost};
 use plugin_host::watch::{Event, PluginDirectory};
-use plugin_host::{Allocator, CompilationCache, Error, HostConfig};
+use plugin_host::{Allocator, CompilationCache, ErrorKind, HostConfig};
 use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -89,7 +89,7 @@ fn main() -> Result<()> {
         );
     }
     match plugin.instantiate() {
-        Err(error @ Error::Instantiate { .. }) => {
+        Err(error) if matches!(error.kind(), ErrorKind::Instantiate(_)) => {
             println!("one past the pool: {error} ({:?})", error.failure());
         }
         Err(other) => return Err(format!("past the pool: unexpected {other}").into()),

@@ -11,8 +11,8 @@ pub mod spec;
 use std::cell::Cell;
 
 use plugin_host::core_module::{CoreBindings, CoreInstance, CorePlugin, CoreState, memory};
-use plugin_host::{CapturedOutput, Error};
-use wasmtime::{Caller, Instance, Linker, Memory, Module, Store, TypedFunc};
+use plugin_host::wasmtime::{self, Caller, Instance, Linker, Memory, Module, Store, TypedFunc};
+use plugin_host::{CapturedOutput, Error, ErrorKind};
 
 use crate::{HostState, Point, SharedValue};
 use spec::PointLayout;
@@ -53,8 +53,7 @@ pub struct AbiExports {
     scratch: Cell<Option<u32>>,
 }
 
-impl CoreBindings for AbiExports {
-    type Data = HostState;
+impl CoreBindings<HostState> for AbiExports {
     const ABI: &'static str = "the core-module ABI";
 
     fn check(module: &Module) -> Vec<String> {
@@ -84,12 +83,12 @@ impl CoreBindings for AbiExports {
 /// to share across threads.
 #[derive(Clone, Debug)]
 pub struct AbiPlugin {
-    plugin: CorePlugin<AbiExports>,
+    plugin: CorePlugin<AbiExports, HostState>,
     shared: SharedValue,
 }
 
 impl AbiPlugin {
-    pub(crate) fn new(plugin: CorePlugin<AbiExports>, shared: SharedValue) -> Self {
+    pub(crate) fn new(plugin: CorePlugin<AbiExports, HostState>, shared: SharedValue) -> Self {
         Self { plugin, shared }
     }
 
@@ -122,7 +121,7 @@ const SCRATCH_LEN: usize = 3 * PointLayout::SIZE;
 /// call commits nothing to the host state, and the next call runs on a fresh instance: a core
 /// module's store is not poisoned by a trap, but the guest's own state may be half-updated.
 pub struct AbiInstance {
-    instance: CoreInstance<AbiExports>,
+    instance: CoreInstance<AbiExports, HostState>,
 }
 
 impl AbiInstance {
@@ -239,12 +238,10 @@ impl AbiInstance {
     }
 
     fn memory_error(&self, export: &str, e: memory::OutOfBounds) -> Error {
-        Error::GuestMemory {
-            plugin: self.instance.name().to_owned(),
-            export: export.to_owned(),
-            address: e.address,
-            len: e.len,
-        }
+        let (address, len) = (e.address, e.len);
+        Error::new(ErrorKind::GuestMemory { address, len })
+            .with_plugin(self.instance.name())
+            .with_export(export)
     }
 
     /// Returns the address of [`SCRATCH_LEN`] bytes of guest memory that the guest does not use:

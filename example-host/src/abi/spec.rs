@@ -2,7 +2,7 @@
 //! has, with which types, and how structs sit in linear memory.
 
 use plugin_host::core_module::signature;
-use wasmtime::{ExternType, FuncType, Module, ValType};
+use plugin_host::wasmtime::{ExternType, FuncType, Module, ValType};
 
 use crate::Point;
 

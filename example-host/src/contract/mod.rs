@@ -2,7 +2,7 @@
 //! version, and a plugin type that holds whichever version a component targets.
 //!
 //! A call every version has goes to the plugin whatever its version; a call added later answers
-//! [`Error::NotInVersion`] on a plugin of an older version, naming the version that added it.
+//! [`ErrorKind::NotInVersion`] on a plugin of an older version, naming the version that added it.
 
 mod host_impl;
 pub mod v0_1_0;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use plugin_host::component::{ComponentInstance, ComponentPlugin};
 use plugin_host::contract::Contract;
-use plugin_host::{CapturedOutput, Error, Loaded, PluginHost};
+use plugin_host::{CapturedOutput, Compiled, Error, ErrorKind, PluginHost};
 
 use crate::{HostState, Message, SharedValue};
 
@@ -54,8 +54,8 @@ pub struct ContractPlugin {
 
 #[derive(Clone, Debug)]
 enum Served {
-    V0_1_0(ComponentPlugin<v0_1_0::Plugin>),
-    V0_1_1(ComponentPlugin<v0_1_1::Plugin>),
+    V0_1_0(ComponentPlugin<v0_1_0::Plugin, HostState>),
+    V0_1_1(ComponentPlugin<v0_1_1::Plugin, HostState>),
 }
 
 impl ContractPlugin {
@@ -65,7 +65,7 @@ impl ContractPlugin {
         host: &PluginHost<HostState>,
         contract: Arc<Contract>,
         shared: SharedValue,
-        loaded: &Loaded,
+        loaded: &Compiled,
     ) -> Result<Self, Error> {
         let version = contract.target(loaded.name(), loaded.as_component()?)?;
         let served = match version {
@@ -73,12 +73,12 @@ impl ContractPlugin {
             v0_1_1::VERSION => Served::V0_1_1(host.component(loaded)?),
             // `target` answers only versions of the contract, which are all above.
             other => {
-                return Err(Error::UnservedVersion {
-                    plugin: loaded.name().to_owned(),
+                return Err(Error::new(ErrorKind::UnservedVersion {
                     package: PACKAGE.to_owned(),
                     version: other.to_owned(),
                     served: contract.versions().map(str::to_owned).collect(),
-                });
+                })
+                .with_plugin(loaded.name()));
             }
         };
         Ok(Self {
@@ -122,7 +122,7 @@ impl ContractPlugin {
     /// Creates a fresh instance in a store of its own, under the host's limits and grants.
     ///
     /// # Errors
-    /// [`Error::Instantiate`] if the component traps or runs into a limit while initialising.
+    /// [`ErrorKind::Instantiate`] if the component traps or runs into a limit while initialising.
     pub fn instantiate(&self) -> Result<ContractInstance, Error> {
         let state = HostState::new(self.name().into(), self.shared.clone());
         let live = match &self.served {
@@ -148,8 +148,8 @@ pub struct ContractInstance {
 }
 
 enum Live {
-    V0_1_0(ComponentInstance<v0_1_0::Plugin>),
-    V0_1_1(ComponentInstance<v0_1_1::Plugin>),
+    V0_1_0(ComponentInstance<v0_1_0::Plugin, HostState>),
+    V0_1_1(ComponentInstance<v0_1_1::Plugin, HostState>),
 }
 
 impl std::fmt::Debug for ContractInstance {
@@ -185,7 +185,7 @@ impl ContractInstance {
     /// Calls `just-add`: `a + b`, wrapping.
     ///
     /// # Errors
-    /// [`Error::Call`] if the call fails; [`Error::Instantiate`] if a fresh instance was due
+    /// [`ErrorKind::Call`] if the call fails; [`ErrorKind::Instantiate`] if a fresh instance was due
     /// and could not be made.
     #[inline]
     pub fn just_add(&mut self, a: u64, b: u64) -> Result<u64, Error> {
@@ -219,7 +219,7 @@ impl ContractInstance {
     /// Calls `describe` (added in 0.1.1): the plugin's name, its own version, its calls.
     ///
     /// # Errors
-    /// [`Error::NotInVersion`] on a 0.1.0 plugin; otherwise as [`ContractInstance::just_add`].
+    /// [`ErrorKind::NotInVersion`] on a 0.1.0 plugin; otherwise as [`ContractInstance::just_add`].
     pub fn describe(&mut self) -> Result<PluginInfo, Error> {
         match &mut self.live {
             Live::V0_1_1(instance) => {
@@ -233,7 +233,7 @@ impl ContractInstance {
     /// or the plugin's [`SumError`]. The outer `Result` is the host's: the call failed.
     ///
     /// # Errors
-    /// [`Error::NotInVersion`] on a 0.1.0 plugin; otherwise as [`ContractInstance::just_add`].
+    /// [`ErrorKind::NotInVersion`] on a 0.1.0 plugin; otherwise as [`ContractInstance::just_add`].
     pub fn sum_points(&mut self, points: &[Point]) -> Result<Result<Point, SumError>, Error> {
         match &mut self.live {
             Live::V0_1_1(instance) => instance.call("sum-points", |plugin, store| {

@@ -6,16 +6,16 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use plugin_host::component::{Bindings, ComponentInstance, ComponentState};
+use plugin_host::component::ComponentInstance;
+use plugin_host::wasmtime::Store;
+use plugin_host::wasmtime::component::HasSelf;
 use plugin_host::{Error, HostConfig, PluginHost, Transactional};
-use wasmtime::Store;
-use wasmtime::component::{HasSelf, InstancePre};
 
 pub mod serve;
 
 #[allow(missing_docs, reason = "generated code; the WIT documents it")]
 mod world {
-    wasmtime::component::bindgen!({ path: "wit", world: "bot" });
+    plugin_host::bindgen!({ path: "wit", world: "bot" });
 }
 
 /// The bot's memory, shared by every plugin and the application.
@@ -49,27 +49,10 @@ impl world::example::bot::memory::Host for State {
     }
 }
 
-impl Bindings for world::Bot {
-    type Data = State;
-    type Pre = world::BotPre<ComponentState<State>>;
-    const WORLD: &'static str = "example:bot/bot@1.0.0";
-
-    fn pre(pre: InstancePre<ComponentState<State>>) -> wasmtime::Result<Self::Pre> {
-        world::BotPre::new(pre)
-    }
-
-    fn instantiate(
-        pre: &Self::Pre,
-        store: &mut Store<ComponentState<State>>,
-    ) -> wasmtime::Result<Self> {
-        pre.instantiate(store)
-    }
-}
-
 /// The bot: its plugins, one live instance each, and the memory they share.
 pub struct Bot {
     host: PluginHost<State>,
-    plugins: Vec<ComponentInstance<world::Bot>>,
+    plugins: Vec<ComponentInstance<world::Bot, State>>,
     memory: Memory,
 }
 
@@ -80,11 +63,7 @@ impl Bot {
     /// [`Error::Setup`] if the engine cannot be made.
     pub fn new(config: HostConfig) -> Result<Self, Error> {
         let mut host = PluginHost::with_config(config)?;
-        world::Bot::add_to_linker::<_, HasSelf<State>>(
-            host.component_linker_mut(),
-            ComponentState::data_mut,
-        )
-        .map_err(Error::setup)?;
+        host.link(world::Bot::add_to_linker::<_, HasSelf<State>>)?;
         Ok(Self {
             host,
             plugins: Vec::new(),

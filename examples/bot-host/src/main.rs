@@ -35,6 +35,6 @@ fn main() -> ExitCode {
 }
 
 fn fail(error: &plugin_host::Error) -> ExitCode {
-    eprintln!("error: {}", error.with_causes());
+    eprintln!("error: {error:#}");
     ExitCode::from(2)
 }

@@ -3,23 +3,21 @@
 //! plugin waiting on the memory does not hold a thread.
 //!
 //! The same world as [`crate::Bot`], with bindings generated for async calls: the exports are
-//! `async` (a call is a future, [`plugin_host::Instance::call_async`]) and so are the imports
+//! `async` (a call is a future, [`plugin_host::Instance::call`], on a host of the [`Async`] mode) and so are the imports
 //! (host functions that await).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use plugin_host::component::{
-    AsyncBindings, AsyncComponentInstance, AsyncComponentPlugin, Bindings, ComponentState,
-};
-use plugin_host::{Error, HostConfig, PluginHost, Transactional};
+use plugin_host::component::{ComponentInstance, ComponentPlugin};
+use plugin_host::wasmtime::Store;
+use plugin_host::wasmtime::component::HasSelf;
+use plugin_host::{Async, Error, HostConfig, PluginHost, Transactional};
 use tokio::sync::{mpsc, oneshot};
-use wasmtime::Store;
-use wasmtime::component::{HasSelf, InstancePre};
 
 #[allow(missing_docs, reason = "generated code; the WIT documents it")]
 mod world {
-    wasmtime::component::bindgen!({
+    plugin_host::bindgen!({
         path: "wit",
         world: "bot",
         imports: { default: async },
@@ -119,35 +117,9 @@ impl world::example::bot::memory::Host for State {
     }
 }
 
-impl Bindings for world::Bot {
-    type Data = State;
-    type Pre = world::BotPre<ComponentState<State>>;
-    const WORLD: &'static str = "example:bot/bot@1.0.0";
-
-    fn pre(pre: InstancePre<ComponentState<State>>) -> wasmtime::Result<Self::Pre> {
-        world::BotPre::new(pre)
-    }
-
-    fn instantiate(
-        pre: &Self::Pre,
-        store: &mut Store<ComponentState<State>>,
-    ) -> wasmtime::Result<Self> {
-        pre.instantiate(store)
-    }
-}
-
-impl AsyncBindings for world::Bot {
-    async fn instantiate_async(
-        pre: &Self::Pre,
-        store: &mut Store<ComponentState<State>>,
-    ) -> wasmtime::Result<Self> {
-        pre.instantiate_async(store).await
-    }
-}
-
 /// Loads bot plugins for async serving; every instance shares one [`Memory`].
 pub struct Server {
-    host: PluginHost<State>,
+    host: PluginHost<State, Async>,
     memory: Memory,
 }
 
@@ -158,11 +130,7 @@ impl Server {
     /// [`Error::Setup`] if the engine cannot be made.
     pub fn new(config: HostConfig, memory: Memory) -> Result<Self, Error> {
         let mut host = PluginHost::with_config(config)?;
-        world::Bot::add_to_linker::<_, HasSelf<State>>(
-            host.async_component_linker_mut(),
-            ComponentState::data_mut,
-        )
-        .map_err(Error::setup)?;
+        host.link(world::Bot::add_to_linker::<_, HasSelf<State>>)?;
         Ok(Self { host, memory })
     }
 
@@ -172,7 +140,7 @@ impl Server {
     /// # Errors
     /// What loading or checking says, naming the plugin.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<BotPlugin, Error> {
-        let plugin = self.host.async_component(&self.host.load(path)?)?;
+        let plugin = self.host.component(&self.host.load(path)?)?;
         Ok(BotPlugin {
             plugin,
             memory: self.memory.clone(),
@@ -183,7 +151,7 @@ impl Server {
 /// A loaded bot plugin. Cheap to clone and `Send`: instantiate it on any task.
 #[derive(Debug, Clone)]
 pub struct BotPlugin {
-    plugin: AsyncComponentPlugin<world::Bot>,
+    plugin: ComponentPlugin<world::Bot, State, Async>,
     memory: Memory,
 }
 
@@ -197,14 +165,14 @@ impl BotPlugin {
             memory: self.memory.clone(),
             pending: HashMap::new(),
         };
-        let instance = self.plugin.instantiate_async(state).await?;
+        let instance = self.plugin.instantiate(state).await?;
         Ok(BotInstance(instance))
     }
 }
 
 /// One live instance of a bot plugin, answering one message at a time.
 #[derive(Debug)]
-pub struct BotInstance(AsyncComponentInstance<world::Bot>);
+pub struct BotInstance(ComponentInstance<world::Bot, State, Async>);
 
 impl BotInstance {
     /// The plugin's answer to `message`: a reply or silence. Dropping the future cancels the
@@ -216,6 +184,6 @@ impl BotInstance {
     pub async fn reply(&mut self, message: &str) -> Result<Option<String>, Error> {
         let reply =
             async |bot: &world::Bot, store: &mut Store<_>| bot.call_reply(store, message).await;
-        self.0.call_async("reply", reply).await
+        self.0.call("reply", reply).await
     }
 }

@@ -2,112 +2,58 @@
 //! defined in a wasmtime `Linker`, and data passed through linear memory.
 //!
 //! The application describes its ABI by implementing [`CoreBindings`] (which exports a module
-//! must have, and how to look them up in an instance), adds its host functions to
-//! [`PluginHost::core_linker_mut`](crate::PluginHost::core_linker_mut) with `func_wrap`, and
-//! reads and writes guest memory through [`memory`], which checks every access.
+//! must have, and how to look them up in an instance), adds its host functions with
+//! [`PluginHost::link_core`](crate::PluginHost::link_core) (`func_wrap` on the core linker),
+//! and reads and writes guest memory through [`memory`], which checks every access.
 
-pub(crate) mod linking;
 pub mod memory;
 
 use std::fmt::Display;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use wasmtime::{Instance as WasmInstance, Linker, Module, Store};
-use wasmtime_wasi::WasiCtxBuilder;
-use wasmtime_wasi::p1::WasiP1Ctx;
 
+use crate::asynchronous::{BoxFuture, InstantiateAsync};
 use crate::grants::Policy;
-use crate::instance::{Maker, StoreData, sealed};
-use crate::limits::Limiter;
-use crate::staging::Staged;
-use crate::{Error, Instance, Limits, Transactional};
+use crate::kind::{self, Kind};
+use crate::mode::Mode;
+use crate::plugin::Instantiate;
+use crate::{Error, ErrorKind, Instance, Plugin, Transactional};
+
+pub use crate::state::CoreState;
 
 /// An optional export that WASI reactors (such as Rust `cdylib`s for `wasm32-wasip1`) need
 /// called once, before any other export; the host calls it after instantiating.
 pub const INITIALIZE: &str = "_initialize";
 
-/// What a core-module instance's store holds: the application's state `T`, WASI preview 1
-/// (granting only the host's [`Grants`](crate::Grants)) and the store's resource limiter.
-pub struct CoreState<T> {
-    data: Staged<T>,
-    wasi: WasiP1Ctx,
-    limiter: Limiter,
-}
-
-impl<T: Transactional> CoreState<T> {
-    /// The application's state, for host functions: `caller.data_mut().data_mut()`.
-    pub fn data_mut(&mut self) -> &mut T {
-        self.data.get_mut()
-    }
-}
-
-impl<T: Transactional + Send + 'static> StoreData for CoreState<T> {
-    type Data = T;
-
-    fn data(&self) -> &T {
-        self.data.get()
-    }
-
-    fn data_mut(&mut self) -> &mut T {
-        self.data.get_mut()
-    }
-
-    fn settle(&mut self, succeeded: bool) {
-        self.data.settle(succeeded);
-    }
-
-    fn assemble(data: T, mut wasi: WasiCtxBuilder, limits: &Limits) -> Self {
-        Self {
-            data: Staged::new(data),
-            wasi: wasi.build_p1(),
-            limiter: Limiter::new(limits),
-        }
-    }
-
-    fn limiter(&mut self) -> &mut Limiter {
-        &mut self.limiter
-    }
-
-    fn into_data(self) -> T {
-        self.data.into_inner()
-    }
-}
-
-impl<T> sealed::Sealed for CoreState<T> {}
-
-/// Adds WASI preview 1 to `linker`; the grants are the store's.
-pub(crate) fn add_wasi<T: Send + 'static>(
-    linker: &mut Linker<CoreState<T>>,
-) -> wasmtime::Result<()> {
-    wasmtime_wasi::p1::add_to_linker_sync(linker, |state| &mut state.wasi)
-}
-
-/// Instantiates `pre` in `store` and runs its [`INITIALIZE`] export, if it has one.
-pub(crate) fn instantiate<T: 'static>(
-    pre: &wasmtime::InstancePre<CoreState<T>>,
-    store: &mut Store<CoreState<T>>,
-) -> wasmtime::Result<WasmInstance> {
-    let instance = pre.instantiate(&mut *store)?;
-    initialize(instance, store)
-}
-
 /// Runs the [`INITIALIZE`] export of a fresh `instance`, if it has one.
 pub(crate) fn initialize<T: 'static>(
     instance: WasmInstance,
     store: &mut Store<CoreState<T>>,
-) -> wasmtime::Result<WasmInstance> {
-    if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut *store, INITIALIZE) {
-        initialize.call(&mut *store, ())?;
+) -> wasmtime::Result<()> {
+    match instance.get_typed_func::<(), ()>(&mut *store, INITIALIZE) {
+        Ok(initialize) => initialize.call(&mut *store, ()),
+        Err(_) => Ok(()),
     }
-    Ok(instance)
+}
+
+/// As [`initialize`], for a store whose calls are async.
+pub(crate) async fn initialize_async<T: Send + 'static>(
+    instance: WasmInstance,
+    store: &mut Store<CoreState<T>>,
+) -> wasmtime::Result<()> {
+    match instance.get_typed_func::<(), ()>(&mut *store, INITIALIZE) {
+        Ok(initialize) => initialize.call_async(&mut *store, ()).await,
+        Err(_) => Ok(()),
+    }
 }
 
 /// An ABI for core modules: which exports a module must have, and the typed functions (and
-/// memory) looked up once per instance, through which calls go.
-pub trait CoreBindings: Sized + Send + 'static {
-    /// The application's per-instance state, which the host functions act on.
-    type Data: Transactional + Send + 'static;
-    /// The ABI's name, for errors: `the seed ABI`.
+/// memory) looked up once per instance, through which calls go; for stores holding the
+/// application's state `T`.
+pub trait CoreBindings<T: 'static>: Sized + Send + 'static {
+    /// The ABI's name, for errors: `the calculator ABI`.
     const ABI: &'static str;
 
     /// Every way `module` misses the ABI (a missing or mistyped export), one sentence each;
@@ -119,86 +65,71 @@ pub trait CoreBindings: Sized + Send + 'static {
     /// # Errors
     /// wasmtime's, if an export is missing or mistyped ([`CoreBindings::check`] passed, so
     /// this is not expected).
-    fn new(
-        instance: &WasmInstance,
-        store: &mut Store<CoreState<Self::Data>>,
-    ) -> wasmtime::Result<Self>;
+    fn new(instance: &WasmInstance, store: &mut Store<CoreState<T>>) -> wasmtime::Result<Self>;
 }
 
-/// An instance of a core-module plugin of the ABI `B`; calls go through `B` with
-/// [`Instance::call`], and guest memory is reached between calls with [`Instance::with_live`].
-pub type CoreInstance<B> = Instance<CoreState<<B as CoreBindings>::Data>, B>;
+/// A core-module plugin of the ABI `B`, for stores holding `T`, in the host's mode `M`.
+pub type CorePlugin<B, T, M = crate::Blocking> = Plugin<CoreState<T>, B, M>;
 
-/// A core-module plugin, compiled, checked against the ABI `B` and pre-linked.
-///
-/// Cheap to clone and to share across threads; each [`CorePlugin::instantiate`] gives an
-/// independent [`CoreInstance`].
-pub struct CorePlugin<B: CoreBindings> {
-    maker: Arc<Maker<CoreState<B::Data>, B>>,
+/// An instance of a [`CorePlugin`]; calls go through `B` with [`Instance::call`], and guest
+/// memory is reached between calls with [`Instance::with_live`].
+pub type CoreInstance<B, T, M = crate::Blocking> = Instance<CoreState<T>, B, M>;
+
+/// A core module pre-linked and checked against the ABI `B`.
+struct Typed<B, T: 'static> {
+    pre: wasmtime::InstancePre<CoreState<T>>,
+    abi: PhantomData<fn() -> B>,
 }
 
-impl<B: CoreBindings> Clone for CorePlugin<B> {
-    fn clone(&self) -> Self {
-        Self {
-            maker: self.maker.clone(),
-        }
+impl<B: CoreBindings<T>, T: Send + 'static> Instantiate<CoreState<T>, B> for Typed<B, T> {
+    fn instantiate(&self, store: &mut Store<CoreState<T>>) -> wasmtime::Result<B> {
+        let instance = kind::CoreModule::instantiate(&self.pre, store)?;
+        B::new(&instance, store)
     }
 }
 
-impl<B: CoreBindings> std::fmt::Debug for CorePlugin<B> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CorePlugin")
-            .field("name", &self.maker.name)
-            .field("abi", &B::ABI)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<B: CoreBindings> CorePlugin<B> {
-    /// Checks `module` against the ABI `B` and pre-links it against `linker`.
-    pub(crate) fn new(
-        name: Arc<str>,
-        module: &Module,
-        linker: &Linker<CoreState<B::Data>>,
-        policy: Arc<Policy>,
-    ) -> Result<Self, Error> {
-        let mut problems = B::check(module);
-        let pre = linker.instantiate_pre(module);
-        if let Err(error) = &pre {
-            problems.push(format!("{error:#}"));
-        }
-        let pre = match pre {
-            Ok(pre) if problems.is_empty() => pre,
-            _ => {
-                return Err(Error::AbiMismatch {
-                    plugin: name.to_string(),
-                    abi: B::ABI,
-                    problems,
-                });
-            }
-        };
-        let engine = module.engine().clone();
-        let maker = Maker::new(name, engine, policy, move |store| {
-            let instance = instantiate(&pre, store)?;
+impl<B: CoreBindings<T>, T: Send + 'static> InstantiateAsync<CoreState<T>, B> for Typed<B, T> {
+    fn instantiate_async<'a>(
+        &'a self,
+        store: &'a mut Store<CoreState<T>>,
+    ) -> BoxFuture<'a, wasmtime::Result<B>> {
+        Box::pin(async move {
+            let instance = kind::CoreModule::instantiate_async(&self.pre, store).await?;
             B::new(&instance, store)
-        });
-        Ok(Self { maker })
+        })
     }
+}
 
-    /// The name the plugin was loaded under.
-    pub fn name(&self) -> &str {
-        &self.maker.name
+/// Checks `module` against the ABI `B` and pre-links it against `linker`.
+pub(crate) fn plugin<B, T, M>(
+    name: Arc<str>,
+    module: &Module,
+    linker: &Linker<CoreState<T>>,
+    policy: Arc<Policy>,
+) -> Result<CorePlugin<B, T, M>, Error>
+where
+    B: CoreBindings<T>,
+    T: Transactional + Send + 'static,
+    M: Mode,
+{
+    let mut problems = B::check(module);
+    let pre = linker.instantiate_pre(module);
+    if let Err(error) = &pre {
+        problems.push(format!("{error:#}"));
     }
-
-    /// Creates a fresh instance in a store of its own holding `data`, under the host's
-    /// [`Limits`], and runs its [`INITIALIZE`] export, if it has one.
-    ///
-    /// # Errors
-    /// [`Error::Instantiate`] if the module's start function or `_initialize` traps or runs
-    /// into a limit, or a granted directory cannot be opened.
-    pub fn instantiate(&self, data: B::Data) -> Result<CoreInstance<B>, Error> {
-        Instance::new(self.maker.clone(), data)
-    }
+    let pre = match pre {
+        Ok(pre) if problems.is_empty() => pre,
+        _ => {
+            let abi = B::ABI.to_owned();
+            return Err(Error::new(ErrorKind::AbiMismatch { abi, problems }).with_plugin(&*name));
+        }
+    };
+    let typed = Typed::<B, T> {
+        pre,
+        abi: PhantomData,
+    };
+    let engine = module.engine().clone();
+    Ok(Plugin::new(name, engine, policy, M::instantiator(typed)))
 }
 
 /// A core signature as `(i32, i32) -> (i64)`, the way `wasm-tools` prints it.

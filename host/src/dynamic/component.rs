@@ -1,46 +1,14 @@
-//! Any component, called by export name with `component::Val`s.
+//! Calls by name on components: their functions and `component::Val`s.
 
 use std::fmt;
-use std::sync::Arc;
 
-use wasmtime::component::types::{ComponentFunc, ComponentItem};
+use wasmtime::Store;
+use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::wasm_wave::wasm::DisplayType;
-use wasmtime::component::{
-    Component, ComponentExportIndex, Instance as ComponentInstance, Linker, Val,
-};
+use wasmtime::component::{Component, ComponentExportIndex, Instance, Val};
 
-use crate::component::ComponentState;
-use crate::grants::Policy;
-use crate::instance::Maker;
-use crate::{Error, Instance, Transactional};
-
-/// A component of any world, pre-linked against the host's component linker (WASI preview 2
-/// and the application's imports), whose function exports are called by name.
-pub struct DynamicComponent<T: 'static> {
-    maker: Arc<Maker<ComponentState<T>, ComponentInstance>>,
-    functions: Arc<[ComponentFunction]>,
-}
-
-impl<T: 'static> Clone for DynamicComponent<T> {
-    fn clone(&self) -> Self {
-        Self {
-            maker: self.maker.clone(),
-            functions: self.functions.clone(),
-        }
-    }
-}
-
-impl<T: 'static> fmt::Debug for DynamicComponent<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DynamicComponent")
-            .field("name", &self.maker.name)
-            .finish_non_exhaustive()
-    }
-}
-
-/// An instance of a [`DynamicComponent`]; call its functions with
-/// [`Instance::call_function`].
-pub type DynamicComponentInstance<T> = Instance<ComponentState<T>, ComponentInstance>;
+use super::ByName;
+use crate::kind;
 
 /// One function a component exports: at its root (`greet`) or in an exported instance
 /// (`example:greeter/text@0.1.0#shout`), with its type.
@@ -69,25 +37,6 @@ impl ComponentFunction {
     pub(crate) fn index(&self) -> ComponentExportIndex {
         self.index
     }
-
-    /// Parses WAVE `args` against the parameter types.
-    ///
-    /// # Errors
-    /// [`Error::BadArguments`] naming `plugin`, for a wrong count or an argument that is not a
-    /// WAVE value of its parameter's type.
-    pub fn parse_args(&self, plugin: &str, args: &[impl AsRef<str>]) -> Result<Vec<Val>, Error> {
-        let types: Vec<_> = self
-            .ty
-            .params()
-            .map(|(name, ty)| (name.to_owned(), ty))
-            .collect();
-        super::parse_args(args, &types).map_err(|reason| Error::BadArguments {
-            plugin: plugin.to_owned(),
-            export: self.name.clone(),
-            signature: self.to_string(),
-            reason,
-        })
-    }
 }
 
 /// The signature in WIT-like form, types written out: `greet: func(name: string) -> string`.
@@ -111,76 +60,6 @@ pub(crate) fn func_type(ty: &ComponentFunc) -> String {
         text = format!("{text} -> {}", DisplayType(&result));
     }
     text
-}
-
-impl<T: Transactional + Send + 'static> DynamicComponent<T> {
-    /// Pre-links `component` and lists its function exports.
-    pub(crate) fn new(
-        name: Arc<str>,
-        component: &Component,
-        linker: &Linker<ComponentState<T>>,
-        policy: Arc<Policy>,
-    ) -> Result<Self, Error> {
-        let pre = linker
-            .instantiate_pre(component)
-            .map_err(|source| Error::Unlinkable {
-                plugin: name.to_string(),
-                source: source.into(),
-            })?;
-        let engine = component.engine().clone();
-        let maker = Maker::new(name, engine, policy, move |store| pre.instantiate(store));
-        Ok(Self::with_maker(maker, component))
-    }
-
-    /// A plugin whose instances `maker` makes, with the function exports of `component`.
-    pub(crate) fn with_maker(
-        maker: Arc<Maker<ComponentState<T>, ComponentInstance>>,
-        component: &Component,
-    ) -> Self {
-        Self {
-            maker,
-            functions: functions(component).into(),
-        }
-    }
-
-    /// The name the plugin was loaded under.
-    pub fn name(&self) -> &str {
-        &self.maker.name
-    }
-
-    /// Every function the component exports, at its root and in its exported instances, in
-    /// the component's order.
-    pub fn functions(&self) -> &[ComponentFunction] {
-        &self.functions
-    }
-
-    /// The function `name` names: its full export name (`example:greeter/text@0.1.0#shout`),
-    /// the short form with the instance's interface name only (`text#shout`), or the bare
-    /// function name if only one instance exports it (`shout`).
-    ///
-    /// # Errors
-    /// [`Error::NoSuchExport`] if nothing or more than one function matches; it lists every
-    /// function with its signature.
-    pub fn function(&self, name: &str) -> Result<ComponentFunction, Error> {
-        super::find(
-            &self.maker.name,
-            &self.functions,
-            name,
-            |f| [&f.name, &f.short_name, &f.function],
-            ToString::to_string,
-        )
-        .cloned()
-    }
-
-    /// Creates a fresh instance in a store of its own holding `data`, under the host's limits
-    /// and grants.
-    ///
-    /// # Errors
-    /// [`Error::Instantiate`] if the component traps or runs into a limit while initialising,
-    /// or a granted directory cannot be opened.
-    pub fn instantiate(&self, data: T) -> Result<DynamicComponentInstance<T>, Error> {
-        Instance::new(self.maker.clone(), data)
-    }
 }
 
 /// The function exports of `component`: root functions, then those of exported instances.
@@ -225,25 +104,51 @@ pub(crate) fn functions(component: &Component) -> Vec<ComponentFunction> {
     functions
 }
 
-impl<T: Transactional + Send + 'static> DynamicComponentInstance<T> {
-    /// Calls `function` with `args` under the host's limits and returns its results (none or
-    /// one).
-    ///
-    /// # Errors
-    /// [`Error::Call`] if the arguments do not fit the signature or the call fails;
-    /// [`Error::Instantiate`] if a fresh instance was due and could not be made.
-    pub fn call_function(
-        &mut self,
+impl ByName for kind::Component {
+    type Function = ComponentFunction;
+    type Val = Val;
+
+    fn functions(code: &Component) -> Vec<ComponentFunction> {
+        functions(code)
+    }
+
+    fn names(function: &ComponentFunction) -> [&str; 3] {
+        [&function.name, &function.short_name, &function.function]
+    }
+
+    fn params(function: &ComponentFunction) -> Vec<(String, Type)> {
+        function
+            .ty
+            .params()
+            .map(|(name, ty)| (name.to_owned(), ty))
+            .collect()
+    }
+
+    fn call<S>(
+        instance: Instance,
+        store: &mut Store<S>,
         function: &ComponentFunction,
         args: &[Val],
-    ) -> Result<Vec<Val>, Error> {
-        self.call(&function.name, |instance, store| {
-            let func = instance
-                .get_func(&mut *store, function.index)
-                .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
-            let mut results = vec![Val::Bool(false); function.ty.results().len()];
-            func.call(&mut *store, args, &mut results)?;
-            Ok(results)
-        })
+    ) -> wasmtime::Result<Vec<Val>> {
+        let func = instance
+            .get_func(&mut *store, function.index)
+            .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
+        let mut results = vec![Val::Bool(false); function.ty.results().len()];
+        func.call(&mut *store, args, &mut results)?;
+        Ok(results)
+    }
+
+    async fn call_async<S: Send>(
+        instance: Instance,
+        store: &mut Store<S>,
+        function: &ComponentFunction,
+        args: &[Val],
+    ) -> wasmtime::Result<Vec<Val>> {
+        let func = instance
+            .get_func(&mut *store, function.index)
+            .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
+        let mut results = vec![Val::Bool(false); function.ty.results().len()];
+        func.call_async(&mut *store, args, &mut results).await?;
+        Ok(results)
     }
 }

@@ -1,57 +1,396 @@
-//! Plugins of any world or ABI, called by export name with dynamically typed values: what
-//! `plugin-host call` uses, and what an application needs to call functions it only knows at
-//! run time.
+//! Plugins of any world or ABI, called by export name with dynamically typed values: for an
+//! application that knows the functions it calls only at run time.
 //!
-//! Arguments can be written as WAVE text (the WebAssembly Value Encoding of the `wasm-wave`
-//! crate, e.g. `{x: 1, y: 2}` for a record, `"hi"` for a string, `some(3)`), parsed against the
-//! function's own parameter types before the call, so a wrong argument is an error that shows
-//! the signature, never a trap.
+//! One plugin type serves both kinds ([`DynamicPlugin<K, T>`]): a component's functions take
+//! and return `component::Val`s, a core module's take and return numbers; the two differ only
+//! in how they list, parse and call functions ([`ByName`]). Arguments can be written as WAVE
+//! text (the WebAssembly Value Encoding of the `wasm-wave` crate, e.g. `{x: 1, y: 2}` for a
+//! record, `"hi"` for a string, `some(3)`), parsed against the function's own parameter types
+//! before the call, so a wrong argument is an error that shows the signature, never a trap.
 //!
 //! ```no_run
 //! use plugin_host::PluginHost;
-//! use plugin_host::dynamic::DynamicPlugin;
+//! use plugin_host::dynamic::Dynamic;
 //!
 //! # fn main() -> Result<(), plugin_host::Error> {
 //! let host = PluginHost::<()>::new()?;
-//! let DynamicPlugin::Component(plugin) = host.dynamic(&host.load("greeter.wasm")?)? else {
+//! let Dynamic::Component(plugin) = host.dynamic(&host.load("greeter.wasm")?)? else {
 //!     panic!("not a component")
 //! };
 //! let greet = plugin.function("greet")?;
-//! let args = greet.parse_args(plugin.name(), &["\"world\""])?;
+//! let args = plugin.parse_args(&greet, &["\"world\""])?;
 //! let results = plugin.instantiate(())?.call_function(&greet, &args)?;
 //! assert_eq!(plugin_host::dynamic::to_wave(&results), "\"Hello, world!\"");
 //! # Ok(())
 //! # }
 //! ```
 
-mod component;
-pub(crate) mod compose;
+pub(crate) mod component;
 mod core;
 
-pub use component::{ComponentFunction, DynamicComponent, DynamicComponentInstance};
-pub use compose::Provider;
-pub use core::{CoreFunction, DynamicCoreInstance, DynamicCoreModule};
+pub use component::ComponentFunction;
+pub use core::CoreFunction;
 
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use wasmtime::Store;
 use wasmtime::component::wasm_wave::{self, wasm::WasmValue};
 
-use crate::{CapturedOutput, Error, PluginKind, Transactional};
+use crate::asynchronous::{BoxFuture, InstantiateAsync};
+use crate::grants::Policy;
+use crate::kind::{self, Kind};
+use crate::mode::{Blocking, Mode};
+use crate::plugin::Instantiate;
+use crate::state::StoreState;
+use crate::{Async, CapturedOutput, Error, ErrorKind, Instance, Plugin, PluginKind, Transactional};
 
-/// A plugin loaded for dynamic calls: any component, or any core module (or linked chain of
-/// them); `T` is the application's per-instance state.
-#[derive(Debug)]
-pub enum DynamicPlugin<T: 'static> {
-    /// A component of any world whose imports the host provides.
-    Component(DynamicComponent<T>),
-    /// A core module (or a chain of linked ones) whose imports the host provides.
-    CoreModule(DynamicCoreModule<T>),
+/// What calls by name need of a [`Kind`]: how its functions are listed, named, parsed and
+/// called. Implemented by [`kind::Component`] and [`kind::CoreModule`].
+pub trait ByName: Kind {
+    /// One exported function, with its type; `Display` writes its signature.
+    type Function: Clone + fmt::Display + fmt::Debug + Send + Sync + 'static;
+    /// A value a function takes or returns.
+    type Val: WasmValue + Clone + Send + Sync + 'static;
+
+    /// Every function `code` exports, in its order.
+    #[doc(hidden)]
+    fn functions(code: &Self::Code) -> Vec<Self::Function>;
+
+    /// The names a function answers to: its full export name first.
+    #[doc(hidden)]
+    fn names(function: &Self::Function) -> [&str; 3];
+
+    /// The function's parameters: a name (empty for a core module's) and a type each.
+    #[doc(hidden)]
+    fn params(function: &Self::Function) -> Vec<(String, <Self::Val as WasmValue>::Type)>;
+
+    /// Calls `function` of `instance` with `args`.
+    #[doc(hidden)]
+    fn call<S>(
+        instance: Self::Instance,
+        store: &mut Store<S>,
+        function: &Self::Function,
+        args: &[Self::Val],
+    ) -> wasmtime::Result<Vec<Self::Val>>;
+
+    /// As [`ByName::call`], in a store whose calls are async.
+    #[doc(hidden)]
+    fn call_async<S: Send>(
+        instance: Self::Instance,
+        store: &mut Store<S>,
+        function: &Self::Function,
+        args: &[Self::Val],
+    ) -> impl Future<Output = wasmtime::Result<Vec<Self::Val>>> + Send;
 }
 
-impl<T: Transactional + Send + 'static> DynamicPlugin<T> {
+/// A plugin of any world (a component) or any ABI (a core module, or a chain of plugins of the
+/// kind `K`), pre-linked against the host's linker, whose function exports are called by name.
+/// `T` is the application's per-instance state; `M` the host's mode.
+pub struct DynamicPlugin<K: ByName, T: 'static, M: Mode = Blocking> {
+    plugin: Plugin<StoreState<T, K>, K::Instance, M>,
+    functions: Arc<[K::Function]>,
+}
+
+/// A component of any world, for calls by name.
+pub type DynamicComponent<T, M = Blocking> = DynamicPlugin<kind::Component, T, M>;
+
+/// A core module of any ABI (or a chain of linked ones), for calls by name.
+pub type DynamicCoreModule<T, M = Blocking> = DynamicPlugin<kind::CoreModule, T, M>;
+
+/// An instance of a [`DynamicPlugin`]; call its functions with
+/// [`Instance::call_function`].
+pub type DynamicInstance<K, T, M = Blocking> = Instance<StoreState<T, K>, <K as Kind>::Instance, M>;
+
+/// Any plugin for calls by name: a component or a core module, told apart when it was loaded
+/// ([`PluginHost::dynamic`](crate::PluginHost::dynamic)).
+#[derive(Debug)]
+pub enum Dynamic<T: 'static, M: Mode = Blocking> {
+    /// A component of any world whose imports the host provides.
+    Component(DynamicComponent<T, M>),
+    /// A core module (or a chain of linked ones) whose imports the host provides.
+    CoreModule(DynamicCoreModule<T, M>),
+}
+
+/// The code of a plugin pre-linked for calls by name.
+struct Linked<K: Kind, T: 'static> {
+    pre: K::Pre<StoreState<T, K>>,
+    state: PhantomData<fn() -> T>,
+}
+
+impl<K: Kind, T: Send + 'static> Instantiate<StoreState<T, K>, K::Instance> for Linked<K, T> {
+    fn instantiate(&self, store: &mut Store<StoreState<T, K>>) -> wasmtime::Result<K::Instance> {
+        K::instantiate(&self.pre, store)
+    }
+}
+
+impl<K: Kind, T: Send + 'static> InstantiateAsync<StoreState<T, K>, K::Instance> for Linked<K, T> {
+    fn instantiate_async<'a>(
+        &'a self,
+        store: &'a mut Store<StoreState<T, K>>,
+    ) -> BoxFuture<'a, wasmtime::Result<K::Instance>> {
+        Box::pin(K::instantiate_async(&self.pre, store))
+    }
+}
+
+impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, M> {
+    /// Pre-links `code` against `linker` and lists its function exports.
+    pub(crate) fn new(
+        name: Arc<str>,
+        code: &K::Code,
+        linker: &K::Linker<StoreState<T, K>>,
+        policy: Arc<Policy>,
+        engine: wasmtime::Engine,
+    ) -> Result<Self, Error> {
+        let pre = K::pre(linker, code)
+            .map_err(|source| Error::wasmtime(ErrorKind::Unlinkable, &name, source))?;
+        let linked = Linked::<K, T> {
+            pre,
+            state: PhantomData,
+        };
+        let plugin = Plugin::new(name, engine, policy, M::instantiator(linked));
+        Ok(Self::with_plugin(plugin, code))
+    }
+
+    /// The plugin `plugin`, whose functions are those `code` exports.
+    pub(crate) fn with_plugin(
+        plugin: Plugin<StoreState<T, K>, K::Instance, M>,
+        code: &K::Code,
+    ) -> Self {
+        Self {
+            plugin,
+            functions: K::functions(code).into(),
+        }
+    }
+
+    /// The name the plugin was loaded under (`a.wasm + b.wasm` for a chain).
+    pub fn name(&self) -> &str {
+        self.plugin.name()
+    }
+
+    /// The plugin, for its limits and grants.
+    pub fn plugin(&self) -> &Plugin<StoreState<T, K>, K::Instance, M> {
+        &self.plugin
+    }
+
+    /// Every function the plugin exports (for a chain, its last member), in its order.
+    pub fn functions(&self) -> &[K::Function] {
+        &self.functions
+    }
+
+    /// The function `name` names: for a core module its export name; for a component its full
+    /// export name (`example:greeter/text@0.1.0#shout`), the short form with the instance's
+    /// interface name only (`text#shout`), or the bare function name if only one instance
+    /// exports it (`shout`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NoSuchExport`] if nothing or more than one function matches; it lists every
+    /// function with its signature.
+    pub fn function(&self, name: &str) -> Result<K::Function, Error> {
+        let matches: Vec<&K::Function> = self
+            .functions
+            .iter()
+            .filter(|f| K::names(f).contains(&name))
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            _ => Err(Error::new(ErrorKind::NoSuchExport {
+                candidates: matches.iter().map(|f| K::names(f)[0].to_owned()).collect(),
+                exports: self.functions.iter().map(ToString::to_string).collect(),
+            })
+            .with_plugin(self.name())
+            .with_export(name)),
+        }
+    }
+
+    /// Parses each of `args` as WAVE against the type of `function`'s parameter at its
+    /// position (numbers for a core module: `7`, `-1`, `1.5`, `nan`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadArguments`] for a wrong count or an argument that is not a WAVE value of
+    /// its parameter's type, naming the argument.
+    pub fn parse_args(
+        &self,
+        function: &K::Function,
+        args: &[impl AsRef<str>],
+    ) -> Result<Vec<K::Val>, Error> {
+        let bad = |reason| {
+            Error::new(ErrorKind::BadArguments {
+                signature: function.to_string(),
+                reason,
+            })
+            .with_plugin(self.name())
+            .with_export(K::names(function)[0])
+        };
+        let types = K::params(function);
+        if args.len() != types.len() {
+            return Err(bad(format!(
+                "{} argument{} given, {} expected",
+                args.len(),
+                if args.len() == 1 { "" } else { "s" },
+                types.len()
+            )));
+        }
+        args.iter()
+            .zip(&types)
+            .enumerate()
+            .map(|(position, (arg, (name, ty)))| {
+                let arg = arg.as_ref();
+                let label = if name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({name})")
+                };
+                wasm_wave::from_str::<K::Val>(ty, arg).map_err(|error| {
+                    bad(format!("argument {}{label} `{arg}`: {error}", position + 1))
+                })
+            })
+            .collect()
+    }
+}
+
+impl<K: ByName, T: Transactional + Send + 'static> DynamicPlugin<K, T, Blocking> {
+    /// Creates a fresh instance in a store of its own holding `data`, as
+    /// [`Plugin::instantiate`] does.
+    ///
+    /// # Errors
+    /// As [`Plugin::instantiate`].
+    pub fn instantiate(&self, data: T) -> Result<DynamicInstance<K, T>, Error> {
+        self.plugin.instantiate(data)
+    }
+
+    /// Text in, text out: finds `function`, parses `args` as WAVE against its parameters,
+    /// calls it on a fresh instance holding `data` and writes the results as WAVE.
+    ///
+    /// # Errors
+    /// Before calling: [`ErrorKind::NoSuchExport`], [`ErrorKind::BadArguments`], or
+    /// [`ErrorKind::Instantiate`]. A failed call is `Ok`, with the error in
+    /// [`WaveCall::results`] beside the output the plugin wrote before it failed.
+    pub fn call_wave(
+        &self,
+        function: &str,
+        args: &[impl AsRef<str>],
+        data: T,
+    ) -> Result<WaveCall, Error> {
+        let function = self.function(function)?;
+        let args = self.parse_args(&function, args)?;
+        let mut instance = self.instantiate(data)?;
+        let results = instance.call_function(&function, &args);
+        Ok(WaveCall {
+            signature: function.to_string(),
+            results: results.map(|results| to_wave(&results)),
+            output: instance.output().clone(),
+        })
+    }
+}
+
+impl<K: ByName, T: Transactional + Send + 'static> DynamicPlugin<K, T, Async> {
+    /// As the blocking [`DynamicPlugin::instantiate`], as a future.
+    ///
+    /// # Errors
+    /// As [`Plugin::instantiate`].
+    pub async fn instantiate(&self, data: T) -> Result<DynamicInstance<K, T, Async>, Error> {
+        self.plugin.instantiate(data).await
+    }
+}
+
+impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T> {
+    /// Calls `function` with `args` under the plugin's limits and returns its results.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Call`] if the arguments do not fit the signature or the call fails;
+    /// [`ErrorKind::Instantiate`] if a fresh instance was due and could not be made.
+    pub fn call_function(
+        &mut self,
+        function: &K::Function,
+        args: &[K::Val],
+    ) -> Result<Vec<K::Val>, Error> {
+        self.call(K::names(function)[0], |instance, store| {
+            K::call(*instance, store, function, args)
+        })
+    }
+}
+
+impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T, Async> {
+    /// As the blocking [`Instance::call_function`], as a future.
+    ///
+    /// # Errors
+    /// As the blocking [`Instance::call_function`].
+    pub async fn call_function(
+        &mut self,
+        function: &K::Function,
+        args: &[K::Val],
+    ) -> Result<Vec<K::Val>, Error> {
+        self.call(K::names(function)[0], async |instance, store| {
+            K::call_async(*instance, store, function, args).await
+        })
+        .await
+    }
+}
+
+impl<K: ByName, T: 'static, M: Mode> Clone for DynamicPlugin<K, T, M> {
+    fn clone(&self) -> Self {
+        Self {
+            plugin: self.plugin.clone(),
+            functions: self.functions.clone(),
+        }
+    }
+}
+
+impl<K: ByName, T: 'static, M: Mode> fmt::Debug for DynamicPlugin<K, T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamicPlugin")
+            .field("name", &self.plugin.name())
+            .field("kind", &K::KIND)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transactional + Send + 'static, M: Mode> Dynamic<T, M> {
     /// Which kind of plugin this is.
     pub fn kind(&self) -> PluginKind {
         match self {
             Self::Component(_) => PluginKind::Component,
             Self::CoreModule(_) => PluginKind::CoreModule,
+        }
+    }
+
+    /// The name the plugin was loaded under.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Component(plugin) => plugin.name(),
+            Self::CoreModule(plugin) => plugin.name(),
+        }
+    }
+
+    /// Every function the plugin exports, each with its signature.
+    pub fn signatures(&self) -> Vec<String> {
+        fn signatures<F: ToString>(functions: &[F]) -> Vec<String> {
+            functions.iter().map(ToString::to_string).collect()
+        }
+        match self {
+            Self::Component(plugin) => signatures(plugin.functions()),
+            Self::CoreModule(plugin) => signatures(plugin.functions()),
+        }
+    }
+}
+
+impl<T: Transactional + Send + 'static> Dynamic<T> {
+    /// [`DynamicPlugin::call_wave`], whatever the kind.
+    ///
+    /// # Errors
+    /// As [`DynamicPlugin::call_wave`].
+    pub fn call_wave(
+        &self,
+        function: &str,
+        args: &[impl AsRef<str>],
+        data: T,
+    ) -> Result<WaveCall, Error> {
+        match self {
+            Self::Component(plugin) => plugin.call_wave(function, args, data),
+            Self::CoreModule(plugin) => plugin.call_wave(function, args, data),
         }
     }
 }
@@ -67,63 +406,6 @@ pub struct WaveCall {
     pub output: CapturedOutput,
 }
 
-impl<T: Transactional + Send + 'static> DynamicPlugin<T> {
-    /// The name the plugin was loaded under.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Component(plugin) => plugin.name(),
-            Self::CoreModule(plugin) => plugin.name(),
-        }
-    }
-
-    /// Every function the plugin exports, each with its signature.
-    pub fn signatures(&self) -> Vec<String> {
-        match self {
-            Self::Component(plugin) => plugin.functions().iter().map(|f| f.to_string()).collect(),
-            Self::CoreModule(plugin) => plugin.functions().iter().map(|f| f.to_string()).collect(),
-        }
-    }
-
-    /// Text in, text out: finds `function`, parses `args` as WAVE against its parameters,
-    /// calls it on a fresh instance holding `data` and writes the results as WAVE.
-    ///
-    /// # Errors
-    /// Before calling: [`Error::NoSuchExport`], [`Error::BadArguments`], or
-    /// [`Error::Instantiate`]. A failed call is `Ok` with the error in
-    /// [`WaveCall::results`], beside the output the plugin wrote before it failed.
-    pub fn call_wave(
-        &self,
-        function: &str,
-        args: &[impl AsRef<str>],
-        data: T,
-    ) -> Result<WaveCall, Error> {
-        match self {
-            Self::Component(plugin) => {
-                let function = plugin.function(function)?;
-                let args = function.parse_args(plugin.name(), args)?;
-                let mut instance = plugin.instantiate(data)?;
-                let results = instance.call_function(&function, &args);
-                Ok(WaveCall {
-                    signature: function.to_string(),
-                    results: results.map(|results| to_wave(&results)),
-                    output: instance.output().clone(),
-                })
-            }
-            Self::CoreModule(plugin) => {
-                let function = plugin.function(function)?;
-                let args = function.parse_args(plugin.name(), args)?;
-                let mut instance = plugin.instantiate(data)?;
-                let results = instance.call_function(&function, &args);
-                Ok(WaveCall {
-                    signature: function.to_string(),
-                    results: results.map(|results| to_wave(&results)),
-                    output: instance.output().clone(),
-                })
-            }
-        }
-    }
-}
-
 /// Results as WAVE text: one value as itself, several as a tuple `(a, b)`, none as the empty
 /// string. Values WAVE cannot write (resources, core references) are written as `<kind>`.
 pub fn to_wave<V: WasmValue>(results: &[V]) -> String {
@@ -134,58 +416,4 @@ pub fn to_wave<V: WasmValue>(results: &[V]) -> String {
         [one] => text(one),
         many => format!("({})", many.iter().map(text).collect::<Vec<_>>().join(", ")),
     }
-}
-
-/// Finds the function `query` names among `functions` (by any of the names `names` gives
-/// each), or says which it could not decide between.
-fn find<'a, F>(
-    plugin: &str,
-    functions: &'a [F],
-    query: &str,
-    names: impl Fn(&F) -> [&str; 3],
-    signature: impl Fn(&F) -> String,
-) -> Result<&'a F, Error> {
-    let matches: Vec<&F> = functions
-        .iter()
-        .filter(|f| names(f).contains(&query))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        _ => Err(Error::NoSuchExport {
-            plugin: plugin.to_owned(),
-            export: query.to_owned(),
-            candidates: matches.iter().map(|f| names(f)[0].to_owned()).collect(),
-            exports: functions.iter().map(signature).collect(),
-        }),
-    }
-}
-
-/// Parses each of `args` as WAVE against the type `types` gives for its position, checking the
-/// count first. The error's reason names the argument.
-fn parse_args<T, V>(args: &[impl AsRef<str>], types: &[(String, T)]) -> Result<Vec<V>, String>
-where
-    V: WasmValue<Type = T>,
-{
-    if args.len() != types.len() {
-        return Err(format!(
-            "{} argument{} given, {} expected",
-            args.len(),
-            if args.len() == 1 { "" } else { "s" },
-            types.len()
-        ));
-    }
-    args.iter()
-        .zip(types)
-        .enumerate()
-        .map(|(position, (arg, (name, ty)))| {
-            let arg = arg.as_ref();
-            let label = if name.is_empty() {
-                String::new()
-            } else {
-                format!(" ({name})")
-            };
-            wasm_wave::from_str::<V>(ty, arg)
-                .map_err(|error| format!("argument {}{label} `{arg}`: {error}", position + 1))
-        })
-        .collect()
 }

@@ -15,7 +15,7 @@ use example_host::{Chain, Error, ExampleHost, Plugin, demo};
 use grants::GrantArgs;
 use limits::LimitArgs;
 use plugin_host::watch::PluginDirectory;
-use plugin_host::{CompilationCache, Grants, HostConfig};
+use plugin_host::{CompilationCache, ErrorKind, Grants, HostConfig};
 
 /// Load WebAssembly plugins into a wasmtime host and exercise them.
 #[derive(Parser)]
@@ -424,7 +424,9 @@ fn print_or_stop(print: impl FnOnce(&mut io::StdoutLock<'static>) -> io::Result<
 /// Loads `path`, as a precompiled artifact too if `allow_precompiled`.
 fn load(host: &ExampleHost, path: &Path, allow_precompiled: bool) -> Result<Plugin, Error> {
     match host.load(path) {
-        Err(Error::IsPrecompiled { .. }) if allow_precompiled => host.load_precompiled(path),
+        Err(error) if allow_precompiled && *error.kind() == ErrorKind::IsPrecompiled => {
+            host.load_precompiled(path)
+        }
         loaded => loaded,
     }
 }

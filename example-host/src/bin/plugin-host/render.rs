@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use example_host::Error;
 use example_host::demo::{Check, Transcript};
-use plugin_host::Loaded;
+use plugin_host::Compiled;
 use plugin_host::dynamic::WaveCall;
 use plugin_host::inspect::{CoreItem, Inspection, ItemVerdict};
 use plugin_host::watch::Event;
@@ -81,13 +81,13 @@ pub fn transcript(out: &mut impl Write, transcript: &Transcript, verbose: bool) 
             writeln!(out, "      {note}")?;
         }
         if let (Err(error), true) = (&check.actual, verbose) {
-            for line in error.with_causes().lines() {
+            for line in format!("{error:#}").lines() {
                 writeln!(out, "      {line}")?;
             }
         }
     }
     if let Some(error) = &transcript.error {
-        writeln!(out, "  ✗ could not run: {}", error.with_causes())?;
+        writeln!(out, "  ✗ could not run: {error:#}")?;
     }
     for (stream, text) in [
         ("stdout", &transcript.stdout),
@@ -166,7 +166,7 @@ pub fn summary(
 
 /// Prints a load error with its causes.
 pub fn load_error(error: &Error) {
-    eprintln!("error: {}", error.with_causes());
+    eprintln!("error: {error:#}");
 }
 
 /// Prints a call's outcome: the plugin's output (unless `quiet`), then the results as WAVE,
@@ -180,7 +180,7 @@ pub fn call(out: &mut impl Write, call: &WaveCall, quiet: bool) -> io::Result<()
         Ok(results) if results.is_empty() => Ok(()),
         Ok(results) => writeln!(out, "{results}"),
         Err(error) => {
-            eprintln!("error: {}", error.with_causes());
+            eprintln!("error: {error:#}");
             Ok(())
         }
     }
@@ -213,7 +213,7 @@ fn ms(duration: Duration) -> f64 {
 pub fn call_json(call: &WaveCall) -> Value {
     let (results, error) = match &call.results {
         Ok(results) => (Some(results.as_str()), None),
-        Err(error) => (None, Some(error.with_causes())),
+        Err(error) => (None, Some(format!("{error:#}"))),
     };
     json!({
         "function": call.signature,
@@ -238,7 +238,7 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
                     json!({
                         "call": c.call,
                         "actual": c.actual.as_ref().ok(),
-                        "error": c.actual.as_ref().err().map(Error::with_causes),
+                        "error": c.actual.as_ref().err().map(|error| format!("{error:#}")),
                         "expected": c.expected,
                         "note": c.note,
                         "passed": c.passed(),
@@ -249,7 +249,7 @@ pub fn runs_json(runs: &[(Transcript, Duration)], load_failed: bool) -> Value {
                 "plugin": t.plugin,
                 "contract": t.contract,
                 "checks": checks,
-                "error": t.error.as_ref().map(Error::with_causes),
+                "error": t.error.as_ref().map(|error| format!("{error:#}")),
                 "stdout": t.stdout,
                 "stderr": t.stderr,
                 "dropped_output_bytes": t.dropped_output_bytes,
@@ -277,7 +277,7 @@ pub fn inspection(
     out: &mut impl Write,
     plugin: &str,
     inspection: &Inspection,
-    loaded: &Loaded,
+    loaded: &Compiled,
 ) -> io::Result<()> {
     match inspection {
         Inspection::Component(report) => {
@@ -327,7 +327,7 @@ pub fn inspection(
 }
 
 /// The limits and grants the plugin's instances get: the host's, narrowed by its manifest.
-fn effective(out: &mut impl Write, loaded: &Loaded) -> io::Result<()> {
+fn effective(out: &mut impl Write, loaded: &Compiled) -> io::Result<()> {
     match loaded.manifest() {
         Some(manifest) => writeln!(out, "under the manifest {}:", manifest.path().display())?,
         None => writeln!(out, "under the host's defaults (no manifest):")?,
@@ -411,7 +411,7 @@ fn items(out: &mut impl Write, title: &str, items: &[CoreItem]) -> io::Result<()
 /// An inspection as JSON: `{"plugin", "kind", "compatible", "problems", ...}` plus `wit`,
 /// `imports` and `exports` (each `{"name", "problem"}`) for a component, or `imports` and
 /// `exports` (each `{"name", "type"}`) for a core module.
-pub fn inspection_json(plugin: &str, inspection: &Inspection, loaded: &Loaded) -> Value {
+pub fn inspection_json(plugin: &str, inspection: &Inspection, loaded: &Compiled) -> Value {
     let verdicts = |verdicts: &[ItemVerdict]| -> Vec<Value> {
         verdicts
             .iter()

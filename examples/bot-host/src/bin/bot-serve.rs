@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
     match serve(&args[..split], &args[split + 1..]).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", error.with_causes());
+            eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
     }

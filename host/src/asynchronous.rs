@@ -1,0 +1,202 @@
+//! The async mode: a host whose calls are futures, for async applications (tokio).
+//!
+//! A `PluginHost<T, Async>` links WASI in its async form and lets the application's host
+//! functions be async (`bindgen!` with `imports: { default: async }`); its plugins'
+//! [`Plugin::instantiate`] and [`Instance::call`] are futures. A running guest yields to the
+//! runtime at every epoch tick ([`Limits::EPOCH_TICK`](crate::Limits::EPOCH_TICK)) instead of
+//! holding its thread until the deadline, and dropping a call's future cancels the call.
+//!
+//! Everything else (limits, staging, renewal after a failure) is the blocking path's, in
+//! [`crate::instance`](crate::Instance).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use wasmtime::{Linker, Store, UpdateDeadline};
+
+use crate::instance::{Budget, Failed, refuel, settle};
+use crate::kind::sealed::Sealed;
+use crate::mode::Mode;
+use crate::plugin::{Instantiate, Maker};
+use crate::state::{ComponentState, CoreState, StoreData};
+use crate::{CapturedOutput, Error, Instance, Plugin};
+
+/// Calls are futures, for async applications (tokio): [`Instance::call`] is `async`. The
+/// application's host functions may be async, and a running guest yields to the runtime at
+/// every epoch tick ([`Limits::EPOCH_TICK`](crate::Limits::EPOCH_TICK)) instead of holding its
+/// thread until the deadline. An async call costs more than a blocking one (a fiber to run the
+/// guest on; BENCHMARKS.md, "Async calls"): choose it for calls that wait or must share
+/// workers fairly.
+#[derive(Debug)]
+pub enum Async {}
+
+impl Sealed for Async {}
+
+/// A future that may be sent across threads, boxed.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What puts a plugin into a store for async calls; the async twin of [`Instantiate`].
+pub trait InstantiateAsync<S, L>: Send + Sync + 'static {
+    /// Instantiates the plugin in `store`, yielding whenever wasmtime does.
+    ///
+    /// # Errors
+    /// As [`Instantiate::instantiate`].
+    fn instantiate_async<'a>(
+        &'a self,
+        store: &'a mut Store<S>,
+    ) -> BoxFuture<'a, wasmtime::Result<L>>;
+}
+
+impl Mode for Async {
+    type Instantiate<S: 'static, L: 'static> = dyn InstantiateAsync<S, L>;
+
+    fn instantiator<S, L, P>(pre: P) -> Box<dyn InstantiateAsync<S, L>>
+    where
+        S: StoreData,
+        L: Send + 'static,
+        P: Instantiate<S, L> + InstantiateAsync<S, L>,
+    {
+        Box::new(pre)
+    }
+
+    fn add_wasi_p2<T: Send + 'static>(
+        linker: &mut wasmtime::component::Linker<ComponentState<T>>,
+    ) -> wasmtime::Result<()> {
+        wasmtime_wasi::p2::add_to_linker_async(linker)
+    }
+
+    fn add_wasi_p1<T: Send + 'static>(linker: &mut Linker<CoreState<T>>) -> wasmtime::Result<()> {
+        wasmtime_wasi::p1::add_to_linker_async(linker, |state| state.parts_mut())
+    }
+}
+
+impl<S: StoreData, L: Send + Sync> Plugin<S, L, Async> {
+    /// As the blocking [`Plugin::instantiate`], as a future: the plugin's initialisation
+    /// yields at every epoch tick, as a call does.
+    ///
+    /// # Errors
+    /// As the blocking [`Plugin::instantiate`].
+    pub async fn instantiate(&self, data: S::Data) -> Result<Instance<S, L, Async>, Error> {
+        Instance::new_async(self.maker.clone(), data).await
+    }
+}
+
+impl<S: StoreData, L> Maker<S, L, Async> {
+    /// Instantiates the plugin in `store`, under the limits, yielding at every epoch tick.
+    async fn live(&self, store: &mut Store<S>) -> Result<L, Error> {
+        run_async(store, self.budget, async |store| {
+            self.instantiate.instantiate_async(store).await
+        })
+        .await
+        .map_err(|failed| failed.instantiate(&self.name))
+    }
+}
+
+impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
+    /// Instantiates the plugin `maker` makes in a new store holding `data`, yielding at every
+    /// epoch tick.
+    async fn new_async(maker: Arc<Maker<S, L, Async>>, data: S::Data) -> Result<Self, Error> {
+        let output = CapturedOutput::new(maker.policy.limits.output_bytes);
+        let mut store = maker.store(data, maker.wasi(&output)?);
+        let live = maker.live(&mut store).await?;
+        Ok(Self::assemble(maker, output, store, live))
+    }
+
+    /// As the blocking [`Instance::call`], as a future: `f` is an async closure (typically a
+    /// `bindgen!` method of a world generated with `exports: { default: async }`: `async
+    /// |bindings, store| bindings.call_run(store).await`).
+    ///
+    /// The guest yields to the runtime at every epoch tick
+    /// ([`Limits::EPOCH_TICK`](crate::Limits::EPOCH_TICK)), and so do the application's async
+    /// host functions whenever they wait, so a call holds its worker thread for at most about
+    /// one tick at a time. A call still past [`Limits::deadline`](crate::Limits::deadline)
+    /// fails with [`Failure::Timeout`](crate::Failure::Timeout), as a blocking one does.
+    ///
+    /// Dropping the future cancels the call: the guest does not run again, its changes to the
+    /// application's state are rolled back, and the next call runs on a fresh instance. Other
+    /// instances are not affected.
+    ///
+    /// # Errors
+    /// As the blocking [`Instance::call`].
+    pub async fn call<R>(
+        &mut self,
+        export: &str,
+        f: impl AsyncFnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        self.ready().await?;
+        let Self {
+            maker,
+            store: Some(store),
+            live: Some(live),
+            calling,
+            ..
+        } = self
+        else {
+            return Err(self.lost());
+        };
+        *calling = true;
+        let result = run_async(store, maker.budget, async |store| f(live, store).await).await;
+        *calling = false;
+        result.map_err(|failed| {
+            self.live = None;
+            failed.call(&self.maker.name, export)
+        })
+    }
+
+    /// As the blocking [`Instance::with_live`]; a fresh instance, if one is due, is made
+    /// asynchronously.
+    ///
+    /// # Errors
+    /// As the blocking [`Instance::with_live`].
+    pub async fn with_live<R>(
+        &mut self,
+        f: impl FnOnce(&L, &mut Store<S>) -> R,
+    ) -> Result<R, Error> {
+        self.ready().await?;
+        match (&self.live, &mut self.store) {
+            (Some(live), Some(store)) => Ok(f(live, store)),
+            _ => Err(self.lost()),
+        }
+    }
+
+    /// Renews the instance if it is poisoned, or if its last call was cancelled.
+    async fn ready(&mut self) -> Result<(), Error> {
+        if self.calling {
+            self.calling = false;
+            self.store_mut().data_mut().settle(false);
+            self.live = None;
+        }
+        if self.live.is_some() {
+            return Ok(());
+        }
+        let mut store = self.fresh_store()?;
+        let live = self.maker.live(&mut store).await;
+        self.store = Some(store);
+        self.live = Some(live?);
+        Ok(())
+    }
+}
+
+/// As the blocking path's `run`, for an async call: the guest yields to the runtime at every
+/// epoch tick, and traps on the tick that ends its deadline.
+async fn run_async<S: StoreData, R>(
+    store: &mut Store<S>,
+    budget: Budget,
+    f: impl AsyncFnOnce(&mut Store<S>) -> wasmtime::Result<R>,
+) -> Result<R, Failed> {
+    let mut ticks_left = budget.deadline_ticks;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        ticks_left = ticks_left.saturating_sub(1);
+        Ok(match ticks_left {
+            0 => UpdateDeadline::Interrupt,
+            _ => UpdateDeadline::Yield(1),
+        })
+    });
+    let result = match refuel(store, budget) {
+        Ok(()) => f(store).await,
+        Err(error) => Err(error),
+    };
+    settle(store, result)
+}

@@ -1,0 +1,143 @@
+//! What a plugin's store holds: one type for both kinds of plugin.
+
+use wasmtime::component::{Func, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::kind::{self, Kind};
+use crate::limits::Limiter;
+use crate::staging::Staged;
+use crate::{Limits, Transactional};
+
+/// What a plugin instance's store holds: the application's state `T` (staged per call, see
+/// [`Transactional`]), the WASI of the plugin's kind `K` (granting only the host's
+/// [`Grants`](crate::Grants)) and the store's resource limiter.
+///
+/// The application reaches its state through [`StoreState::data_mut`]: the getter for
+/// `bindgen!`'s `add_to_linker` (which [`PluginHost::link`](crate::PluginHost::link) supplies),
+/// and `caller.data_mut().data_mut()` in a core module's host function.
+pub struct StoreState<T, K: Kind> {
+    data: Staged<T>,
+    parts: K::Parts,
+    limiter: Limiter,
+}
+
+/// The store state of a component plugin: WASI preview 2 and its resource table.
+pub type ComponentState<T> = StoreState<T, kind::Component>;
+
+/// The store state of a core-module plugin: WASI preview 1.
+pub type CoreState<T> = StoreState<T, kind::CoreModule>;
+
+impl<T, K: Kind> StoreState<T, K> {
+    /// The application's state, to change it (marks it touched, so the call that touched it
+    /// is committed or rolled back).
+    pub fn data_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+
+    /// The application's state.
+    pub fn data(&self) -> &T {
+        self.data.get()
+    }
+
+    /// The kind's WASI parts.
+    pub(crate) fn parts_mut(&mut self) -> &mut K::Parts {
+        &mut self.parts
+    }
+
+    pub(crate) fn parts(&self) -> &K::Parts {
+        &self.parts
+    }
+}
+
+/// A component store's WASI preview 2 context and resource table, and, in a composed plugin,
+/// the providers' functions that the consumers' imports forward to, by the slot each forward
+/// was given ([`crate::chain`]).
+pub struct ComponentParts {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) forwards: Vec<Func>,
+}
+
+impl ComponentParts {
+    pub(crate) fn new(wasi: WasiCtx) -> Self {
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            forwards: Vec::new(),
+        }
+    }
+}
+
+impl<T: Send> WasiView for ComponentState<T> {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        let parts = &mut self.parts;
+        WasiCtxView {
+            ctx: &mut parts.wasi,
+            table: &mut parts.table,
+        }
+    }
+}
+
+/// What an [`Instance`](crate::Instance)'s store holds: a [`StoreState`], whatever its kind.
+/// Sealed: the library's [`StoreState`] is the only one.
+pub trait StoreData: crate::kind::sealed::Sealed + Send + Sized + 'static {
+    /// The application's per-instance state.
+    type Data: Transactional + Send + 'static;
+
+    /// The application's state.
+    fn data(&self) -> &Self::Data;
+
+    /// The application's state, to change it.
+    fn data_mut(&mut self) -> &mut Self::Data;
+
+    /// A new store state around `data`, with WASI from `wasi` and the store limits of `limits`.
+    #[doc(hidden)]
+    fn assemble(data: Self::Data, wasi: WasiCtxBuilder, limits: &Limits) -> Self;
+
+    /// Ends a call or instantiation: commits the application's state if it `succeeded`, rolls
+    /// it back if not ([`Transactional`]), when the call touched it.
+    #[doc(hidden)]
+    fn settle(&mut self, succeeded: bool);
+
+    /// The store's resource limiter.
+    #[doc(hidden)]
+    fn limiter(&mut self) -> &mut Limiter;
+
+    /// The application's state, taken out of a store that is done with.
+    #[doc(hidden)]
+    fn into_data(self) -> Self::Data;
+}
+
+impl<T, K: Kind> crate::kind::sealed::Sealed for StoreState<T, K> {}
+
+impl<T: Transactional + Send + 'static, K: Kind> StoreData for StoreState<T, K> {
+    type Data = T;
+
+    fn data(&self) -> &T {
+        self.data.get()
+    }
+
+    fn data_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+
+    fn assemble(data: T, wasi: WasiCtxBuilder, limits: &Limits) -> Self {
+        Self {
+            data: Staged::new(data),
+            parts: K::parts(wasi),
+            limiter: Limiter::new(limits),
+        }
+    }
+
+    fn settle(&mut self, succeeded: bool) {
+        self.data.settle(succeeded);
+    }
+
+    fn limiter(&mut self) -> &mut Limiter {
+        &mut self.limiter
+    }
+
+    fn into_data(self) -> T {
+        self.data.into_inner()
+    }
+}
