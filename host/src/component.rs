@@ -28,7 +28,7 @@ pub use crate::state::ComponentState;
 pub trait Bindings<T: 'static>: Sized + Send + 'static {
     /// The pre-linked bindings (`bindgen!`'s `…Pre<ComponentState<T>>`).
     type Pre: Clone + Send + Sync + 'static;
-    /// The world's full name, e.g. `example:plugin/plugin@0.1.1`, for errors.
+    /// The world's full name, e.g. `my:app/app@1.1.0`, for errors.
     const WORLD: &'static str;
 
     /// Checks that the pre-linked component has every export of the world, with its type

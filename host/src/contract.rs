@@ -98,7 +98,7 @@ impl Contract {
         self.versions.iter().map(|v| v.number.as_str())
     }
 
-    /// The full name of `version`'s world: `example:plugin/plugin@0.1.1`.
+    /// The full name of `version`'s world: `my:app/app@1.1.0`.
     pub fn world_name(&self, version: &str) -> String {
         format!("{}/{}@{version}", self.package, self.world)
     }

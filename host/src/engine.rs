@@ -1,6 +1,6 @@
 //! The wasmtime `Engine` configuration the host uses, and its epoch ticker.
 //!
-//! Each setting, and what it is worth, is measured in `BENCHMARKS.md` (`just bench`).
+//! Each setting, and what it is worth, is measured in `BENCHMARKS.md`.
 
 use std::path::PathBuf;
 use std::thread;
@@ -71,9 +71,8 @@ impl Default for HostConfig {
 pub enum Allocator {
     /// wasmtime's pooling allocator: address space for [`HostConfig::pool_instances`]
     /// instances is reserved up front, and instantiating takes a slot instead of calling
-    /// `mmap`. For the project's guest the gain was within run-to-run noise on the benchmark
-    /// machine (see `BENCHMARKS.md`); it grows with the size of a guest's memories and
-    /// tables. If the reservation fails (a machine with little address space, a `ulimit -v`),
+    /// `mmap`; what it saves grows with the size of a guest's memories and tables (measured in
+    /// `BENCHMARKS.md`). If the reservation fails (a machine with little address space, a `ulimit -v`),
     /// the host falls back to [`Allocator::OnDemand`] and logs a warning.
     #[default]
     Pooling,
@@ -99,9 +98,8 @@ pub enum CompilationCache {
 ///
 /// Settings (each measured in `BENCHMARKS.md`):
 /// - the component model on; `concurrency_support(false)`: the host makes no concurrent
-///   (component-model-async) calls, and without it a store skips the concurrent-call state
-///   (11-23% off a component call in `BENCHMARKS.md`; less than elsewhere because wasmtime's
-///   `component-model-async` feature is not compiled in at all);
+///   (component-model-async) calls, and without it a store skips the concurrent-call state,
+///   which makes every component call cheaper (`BENCHMARKS.md`, "What the tuning changed");
 /// - the engine-wide parts of `limits` (epoch interruption, stack size, fuel if set);
 /// - the pooling allocator (or on-demand, see [`Allocator`]), with copy-on-write memory
 ///   initialisation (wasmtime's default, made explicit): a fresh instance maps its data
@@ -149,8 +147,8 @@ fn pooling(config: &HostConfig) -> InstanceAllocationStrategy {
     const POOL_TABLE_ELEMENTS: usize = 20_000;
     // A dropped instance's tables are zeroed in place up to this many bytes instead of being
     // returned to the kernel with `madvise`: two fewer system calls (and TLB shootdowns) per
-    // instantiation, 14 µs -> 9-10 µs for the Rust guest (BENCHMARKS.md, "Density"). Keeping
-    // linear memory resident the same way made it slower (the guest's 1.1 MiB is zeroed).
+    // instantiation (BENCHMARKS.md, "Density"). Keeping linear memory resident the same way
+    // made instantiation slower: a guest's whole memory is zeroed.
     const TABLE_KEEP_RESIDENT: usize = 64 << 10;
     let limits = &config.limits;
     let count = |limit: usize, floor: usize| u32::try_from(limit.max(floor)).unwrap_or(u32::MAX);

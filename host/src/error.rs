@@ -83,7 +83,7 @@ pub enum ErrorKind {
     /// host does not provide, or lacks (or mistypes) an export the world requires. The source
     /// is wasmtime's reason, naming the item.
     WorldMismatch {
-        /// The world, e.g. `example:plugin/plugin@0.1.0`.
+        /// The world, e.g. `my:app/app@1.0.0`.
         world: String,
     },
     /// A core module does not fit the application's ABI.

@@ -497,7 +497,7 @@ impl<T: Transactional + Send + 'static> PluginHost<T, Blocking> {
     /// last component's exports, by name ([`crate::dynamic`]).
     ///
     /// A forwarded call costs one host-function call more than a direct one (BENCHMARKS.md,
-    /// "Composition"). Only functions (and the value types they take) are forwarded: an
+    /// "Composition: forwarding at load time"). Only functions (and the value types they take) are forwarded: an
     /// imported interface that declares a resource is refused.
     ///
     /// # Errors

@@ -1,5 +1,5 @@
-//! Precompiled plugins: compile once with [`PluginHost::precompile`](crate::PluginHost::precompile)
-//! (or `plugin-host compile`), then load in microseconds instead of milliseconds.
+//! Precompiled plugins: compile once with [`PluginHost::precompile`](crate::PluginHost::precompile),
+//! then load without compiling ([`PluginHost::load_precompiled`](crate::PluginHost::load_precompiled)).
 //!
 //! An artifact is this host's header followed by wasmtime's own precompiled bytes
 //! (`Engine::precompile_component` or `Engine::precompile_module`):

@@ -2,7 +2,7 @@
 //!
 //! [`PluginDirectory::watch`] loads every `.wasm` file of a directory with the application's
 //! own `load` function (so the directory holds whatever the application makes of a file: a
-//! checked plugin of its world, a [`Loaded`](crate::Loaded), ...), then watches the directory
+//! checked plugin of its world, a [`Compiled`](crate::Compiled), ...), then watches the directory
 //! with `notify`. When a file is added or changed, the new version is loaded on the watcher's
 //! thread and swapped in; when one is removed, its plugin is dropped from the directory.
 //!

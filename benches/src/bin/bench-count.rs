@@ -54,7 +54,7 @@ const PATHS: &[HotPath] = &[
 /// Paths whose columns are not ours and bare wasmtime: (path, what `ours` is, what `bare` is).
 const BASELINES: &[(&str, &str, &str)] = &[(
     "async bot reply",
-    "Instance::call_async via bot_host::serve (block_on, current-thread tokio)",
+    "Instance::call on an Async host, via bot_host::serve (block_on, current-thread tokio)",
     "our blocking Instance::call on the same plugin (bot_host::Bot)",
 )];
 

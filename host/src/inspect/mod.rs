@@ -1,5 +1,5 @@
-//! What a plugin is and whether it fits the host: `plugin-host inspect`, and a check an
-//! application can run on a plugin before accepting it ([`PluginHost::inspect`]).
+//! What a plugin is and whether it fits the host: a check an application can run on a plugin
+//! before accepting it, or show to the plugin's author ([`PluginHost::inspect`]).
 //!
 //! A component's report has its WIT, each import with whether the host's linker satisfies it
 //! and, given a [`Contract`](crate::contract::Contract), the version it targets and each export
@@ -73,7 +73,7 @@ pub struct ComponentReport {
     /// The contract version the component targets, when one was given and the component's
     /// imports tell a served version.
     pub version: Option<String>,
-    /// The world its exports were compared with (`example:plugin/plugin@0.1.1`), when a
+    /// The world its exports were compared with (`my:app/app@1.1.0`), when a
     /// contract was given: the targeted version's; for a component that uses none of the
     /// contract's interfaces, the version's whose functions it exports the most of; for one
     /// that targets a version not served, the newest.
