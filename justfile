@@ -44,11 +44,11 @@ guests: setup
     cargo build --release --locked --target wasm32-wasip2 -p guest -p legacy-guest -p greeter-guest -p bot-plugin
     cargo build --release --locked --target wasm32-wasip1 -p core-plugin
     cargo build --release --locked --target wasm32-unknown-unknown -p core-calc
-    ZIG_VENV="{{target}}/zig-venv" sh core-guests/toolbox/build.sh {{core_toolbox}}
+    ZIG_VENV="{{target}}/zig-venv" sh plugins/toolbox/build.sh {{core_toolbox}}
 
 # The demo: build the guests and the host, then exercise every host/guest interaction of a 0.1.1 plugin, a 0.1.0 plugin, a core module and a linked pair.
 run: guests
-    cargo run --locked -p example-host --bin plugin-host -- run {{component_guest}} {{legacy_guest}} {{core_plugin}} --link {{core_calc}} {{core_toolbox}}
+    cargo run --locked -p plugin-host-cli -- run {{component_guest}} {{legacy_guest}} {{core_plugin}} --link {{core_calc}} {{core_toolbox}}
 
 # Run every test: guest unit tests, host unit tests, integration and CLI tests.
 test: setup
@@ -59,7 +59,7 @@ lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked --features plugin-tests/polyglot -- -D warnings
     cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
-    cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p seed-plugin -- -D warnings
+    cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
 
 # The plugins in C, Python and JavaScript (`plugins/`): install their toolchains under the target folder, build them, run the contract's checks on each, and test every call against the Rust guests.
@@ -74,16 +74,16 @@ polyglot: setup polyglot-toolchains compose
     sed '/export describe:/d' wit/0.1.1/plugin.wit > {{polyglot_dir}}/mistakes/wit/plugin.wit
     sh plugins/c/build.sh plugins/c/plugin.c {{polyglot_dir}}/mistakes/wit plugin {{polyglot_dir}}/mistakes/c_without_describe.wasm
     {{polyglot_dir}}/js/node_modules/.bin/componentize-js plugins/js/plugin.js --wit wit/0.1.0 --world-name plugin -o {{polyglot_dir}}/mistakes/js_with_http.wasm
-    cargo run --locked -p example-host --bin plugin-host -- run --cache {{polyglot_dir}}/c_plugin.wasm {{polyglot_dir}}/python_plugin.wasm {{polyglot_dir}}/js_plugin.wasm
+    cargo run --locked -p plugin-host-cli -- run --cache {{polyglot_dir}}/c_plugin.wasm {{polyglot_dir}}/python_plugin.wasm {{polyglot_dir}}/js_plugin.wasm
     POLYGLOT_DIR={{polyglot_dir}} cargo test --workspace --locked --features plugin-tests/polyglot --test polyglot
 
 # Components composed from components: a Rust calc exporting `add` and a C toolbox importing it, composed at build time with wac-graph into composed.wasm and called, then composed at load time by the host.
 compose: setup polyglot-toolchains
     cargo build --release --locked --target wasm32-wasip2 -p compose-calc
-    sh plugins/c/build.sh compose/toolbox/toolbox.c compose/wit toolbox {{polyglot_dir}}/toolbox.wasm
+    sh plugins/c/build.sh plugins/compose/toolbox/toolbox.c plugins/compose/wit toolbox {{polyglot_dir}}/toolbox.wasm
     cargo run -q --locked -p polyglot-tool -- compose {{compose_calc}} {{polyglot_dir}}/toolbox.wasm -o {{polyglot_dir}}/composed.wasm
-    cargo run -q --locked -p example-host --bin plugin-host -- call {{polyglot_dir}}/composed.wasm foo 7
-    cargo run -q --locked -p example-host --bin plugin-host -- run --compose {{compose_calc}} {{polyglot_dir}}/toolbox.wasm
+    cargo run -q --locked -p plugin-host-cli -- call {{polyglot_dir}}/composed.wasm foo 7
+    cargo run -q --locked -p plugin-host-cli -- run --compose {{compose_calc}} {{polyglot_dir}}/toolbox.wasm
 
 # Install what the plugins in other languages are built with, each only if missing: a C compiler for wasm32-wasi (Debian's clang, lld, wasi-libc and compiler-rt as root, else PyPI's ziglang), componentize-py (PyPI, into a virtualenv) and componentize-js (npm, at the versions of its lock file), both under the target folder.
 [private]

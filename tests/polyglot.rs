@@ -1,7 +1,7 @@
 //! The plugins in other languages (`plugins/`) against the Rust guests: each one and the Rust
 //! guest of its contract version make the same calls, edge cases included, and must give the
 //! same results, log the same values, leave the same shared value and report the same
-//! messages. And the C toolbox (`compose/toolbox`) composed with the Rust calc, at build time
+//! messages. And the C toolbox (`plugins/compose/toolbox`) composed with the Rust calc, at build time
 //! (`composed.wasm`, by `just compose`) and at load time.
 //!
 //! `just polyglot` builds the plugins into a folder and runs this test binary with
@@ -15,8 +15,8 @@ use std::path::PathBuf;
 
 use example_host::contract::Point;
 use example_host::{Chain, ExampleHost};
+use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, GREETER_GUEST, LEGACY_GUEST};
 use plugin_host::{CompilationCache, Error, ErrorKind, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, GREETER_GUEST, LEGACY_GUEST};
 
 /// The folder `just polyglot` built the plugins into.
 fn polyglot_dir() -> PathBuf {
@@ -197,7 +197,10 @@ fn what_the_toolchains_get_wrong_gets_the_load_errors_a_rust_plugin_gets() {
 
     // A WASI interface the host does not provide: componentize-js's default imports.
     let error = load_error(mistakes.join("js_with_http.wasm"));
-    assert!(matches!(error.kind(), ErrorKind::WorldMismatch { .. }), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::WorldMismatch { .. }),
+        "{error:?}"
+    );
     assert!(format!("{error:#}").contains("wasi:http/"), "{error:?}");
 
     // A component of another world: the C toolbox, and the Rust greeter beside it.

@@ -4,8 +4,8 @@
 
 mod watching;
 
+use plugin_artifacts::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
 use plugin_host::watch::Event;
-use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
 
 use watching::{directory, next, replace, watch};
 

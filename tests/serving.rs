@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use bot_host::serve::{BotPlugin, Memory, Server};
+use plugin_artifacts::BOT_PLUGIN;
 use plugin_host::{HostConfig, Limits};
-use plugin_tests::BOT_PLUGIN;
 use tokio::runtime::Runtime;
 
 /// A runtime with two worker threads, the machine's cores.

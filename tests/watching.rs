@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use example_host::{ContractPlugin, ExampleHost};
+use plugin_artifacts::LEGACY_GUEST;
 use plugin_host::watch::{Event, PluginDirectory};
 use plugin_host::{CompilationCache, HostConfig};
-use plugin_tests::LEGACY_GUEST;
 
 /// How long a test waits for the watcher before calling it broken.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -25,9 +25,9 @@ pub fn directory(name: &str) -> PathBuf {
     dir
 }
 
-/// Replaces `dir/p.wasm` by `source` as a deployment does ([`plugin_tests::replace`]).
+/// Replaces `dir/p.wasm` by `source` as a deployment does ([`plugin_artifacts::replace`]).
 pub fn replace(dir: &Path, source: &str) {
-    plugin_tests::replace(&dir.join("p.wasm"), source).unwrap();
+    plugin_artifacts::replace(&dir.join("p.wasm"), source).unwrap();
 }
 
 /// Watches `dir` with a host whose compilation cache is in `dir/cache`, loading each file as a

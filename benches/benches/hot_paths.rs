@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use example_host::{AbiInstance, ContractInstance, ContractPlugin, ExampleHost, Point};
+use plugin_artifacts::{Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
 use plugin_benches::{Bare, BareCore, Point as BarePoint, Tuning};
 use plugin_host::{Allocator, CompilationCache, HostConfig};
-use plugin_tests::{Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
 
 fn host(allocator: Allocator) -> ExampleHost {
     ExampleHost::with_config(HostConfig {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds a C component of a WIT world: `sh plugins/c/build.sh SOURCE WIT_DIR WORLD OUT`.
 # `just polyglot` builds the C plugin with it (plugins/c/plugin.c, world `plugin` of wit/0.1.1)
-# and the C toolbox of the composition (compose/toolbox/toolbox.c, world `toolbox` of
-# compose/wit).
+# and the C toolbox of the composition (plugins/compose/toolbox/toolbox.c, world `toolbox`
+# of plugins/compose/wit).
 #
 # 1. `polyglot c-bindings` writes the world's bindings (what `wit-bindgen c` writes: WORLD.h,
 #    WORLD.c, WORLD_component_type.o) into OUT's build folder.

@@ -1,7 +1,7 @@
 //! The first bad inputs: each gets a clear, typed error naming the plugin, never a panic.
 
+use plugin_artifacts::{COMPONENT_GUEST, CORE_PLUGIN};
 use plugin_host::{ErrorKind, PluginKind};
-use plugin_tests::{COMPONENT_GUEST, CORE_PLUGIN};
 
 use crate::{host, wasm};
 

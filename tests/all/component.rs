@@ -2,8 +2,8 @@
 //! version's guest. What differs between versions is in `contract`.
 
 use example_host::{ContractInstance, ContractPlugin, ExampleHost, Point};
+use plugin_artifacts::COMPONENT_GUEST;
 use plugin_host::PluginKind;
-use plugin_tests::COMPONENT_GUEST;
 
 use crate::host;
 

@@ -1,17 +1,17 @@
 //! Load-time composition: a `toolbox` component's import of `example:calc/math@0.1.0` is
 //! forwarded to a `calc` component's export of it (`PluginHost::compose_components`). The
 //! provider is the Rust `compose/calc`, or a misbehaving one written here in WAT; the consumer
-//! is `WAT_TOOLBOX` (the C one in `compose/toolbox` needs the polyglot toolchain;
+//! is `WAT_TOOLBOX` (the C one in `plugins/compose/toolbox` needs the polyglot toolchain;
 //! `tests/polyglot.rs` runs it).
 
 use std::time::Instant;
 
 use example_host::{ExampleHost, HostState, demo};
+use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, WAT_TOOLBOX};
 use plugin_host::chain::Provider;
 use plugin_host::dynamic::{Dynamic, DynamicComponent};
 use plugin_host::wasmtime::component::Val;
 use plugin_host::{Compiled, Error, ErrorKind, Failure, Trap};
-use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, WAT_TOOLBOX};
 
 use crate::{DEADLINE, host, host_with, short_deadline};
 

@@ -4,8 +4,8 @@
 
 use example_host::contract::{Level, Point, SumError};
 use example_host::{ContractPlugin, ExampleHost, Message, demo};
+use plugin_artifacts::{COMPONENT_GUEST, HOSTILE_GUEST, LEGACY_GUEST};
 use plugin_host::ErrorKind;
-use plugin_tests::{COMPONENT_GUEST, HOSTILE_GUEST, LEGACY_GUEST};
 
 use crate::{host, wasm};
 

@@ -1,9 +1,9 @@
-//! The core-module path: the seed's raw ABI, structs through linear memory.
+//! The core-module path: the example's raw ABI, structs through linear memory.
 
 use example_host::AbiInstance;
 use example_host::{ExampleHost, Plugin, Point, demo};
+use plugin_artifacts::{CORE_PLUGIN, RAW_ABI_PLUGIN};
 use plugin_host::{ErrorKind, PluginKind, Trap};
-use plugin_tests::{CORE_PLUGIN, SEED_PLUGIN};
 
 use crate::{NO_ALLOCATOR, core_instance, host};
 
@@ -107,7 +107,7 @@ fn a_guest_trap_is_a_typed_call_error() {
 }
 
 #[test]
-fn demo_passes_the_five_seed_patterns() {
+fn demo_passes_the_five_abi_patterns() {
     let host = host();
     let Plugin::CoreModule(plugin) = host.load(CORE_PLUGIN).unwrap() else {
         panic!("a core module");
@@ -118,12 +118,12 @@ fn demo_passes_the_five_seed_patterns() {
     assert_eq!(transcript.stdout, "core guest: my value is 777\n");
 }
 
-/// Seed 001's own plugin prints its view of the value and then another line; the check of what
+/// The raw-ABI plugin prints its view of the value and then another line; the check of what
 /// it saw must not depend on what else it prints.
 #[test]
-fn seed_001s_own_plugin_passes_every_check_of_the_core_path() {
+fn a_plugin_written_by_hand_in_the_old_style_passes_every_check_of_the_core_path() {
     let host = host();
-    let plugin = host.load_core_module(SEED_PLUGIN).unwrap();
+    let plugin = host.load_core_module(RAW_ABI_PLUGIN).unwrap();
     let transcript = demo::core_module(&plugin, host.shared_value());
     assert!(transcript.passed(), "{transcript:#?}");
     assert!(

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use bot_host::Bot;
+use plugin_artifacts::{BOT_PLUGIN, COMPONENT_GUEST};
 use plugin_host::{Error, ErrorKind, Failure, HostConfig, Limits, Trap};
-use plugin_tests::{BOT_PLUGIN, COMPONENT_GUEST};
 
 fn bot() -> Bot {
     let config = HostConfig {

@@ -4,8 +4,8 @@
 //! Malformed bytes, wrong kinds and world mismatches are in `bad_input`.
 
 use example_host::{ExampleHost, Point, SharedValue};
+use plugin_artifacts::{Behaviour, COMPONENT_GUEST};
 use plugin_host::{Error, ErrorKind, Failure, Limit, Trap};
-use plugin_tests::{Behaviour, COMPONENT_GUEST};
 
 use crate::{
     NO_ALLOCATOR, bounded, core_instance, expect_failure, host_with, hostile, short_deadline,

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use example_host::Plugin;
+use plugin_artifacts::{Behaviour, CORE_CALC, CORE_TOOLBOX};
 use plugin_host::{Error, ErrorKind, Failure, Limit, Limits};
-use plugin_tests::{Behaviour, CORE_CALC, CORE_TOOLBOX};
 
 use crate::linking::call_i32;
 use crate::{bounded, core_instance, expect_failure, host_with, hostile, wasm, with_trigger};
@@ -80,7 +80,7 @@ fn memory_violated_at_instantiation() {
     assert!(matches!(error.kind(), ErrorKind::Instantiate(_)));
 }
 
-/// Loads WAT that fits the seed ABI into a host with `limits` and instantiates it.
+/// Loads WAT that fits the example's raw ABI into a host with `limits` and instantiates it.
 fn instantiate_under(limits: Limits, text: &str) -> Result<(), Error> {
     let Ok(Plugin::CoreModule(plugin)) = host_with(limits).load_bytes("test.wat", &wasm(text))
     else {

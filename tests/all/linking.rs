@@ -1,9 +1,9 @@
 //! Module linking: the `calc` module's export satisfies the `toolbox` module's import.
 
 use example_host::{ExampleHost, HostState, demo};
+use plugin_artifacts::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX};
 use plugin_host::dynamic::{Dynamic, DynamicCoreModule};
 use plugin_host::{Error, ErrorKind};
-use plugin_tests::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX};
 
 use crate::host;
 

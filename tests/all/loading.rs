@@ -5,10 +5,10 @@ use std::fs;
 use std::path::PathBuf;
 
 use example_host::{ExampleHost, Plugin};
+use plugin_artifacts::{COMPONENT_GUEST, CORE_PLUGIN};
 use plugin_host::{
     Allocator, CompilationCache, ErrorKind, Failure, HostConfig, Limit, PluginKind, precompiled,
 };
-use plugin_tests::{COMPONENT_GUEST, CORE_PLUGIN};
 
 use crate::host;
 

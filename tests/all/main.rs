@@ -23,8 +23,8 @@ mod watching;
 use std::time::{Duration, Instant};
 
 use example_host::{AbiInstance, ContractInstance, ExampleHost, Plugin};
+use plugin_artifacts::HOSTILE_GUEST;
 use plugin_host::{Error, Failure, Limits};
-use plugin_tests::HOSTILE_GUEST;
 
 /// A fresh host, so that each test has its own shared value.
 fn host() -> ExampleHost {
@@ -52,7 +52,7 @@ fn wasm(text: &str) -> Vec<u8> {
     wat::parse_str(text).expect("the test's WAT is valid")
 }
 
-/// The seed ABI in WAT, without an allocator export, so the host must grow a page of its own
+/// The example's raw ABI in WAT, without an allocator export, so the host must grow a page of its own
 /// for scratch memory. The plugin's own value (100) sits at address 16, where a host that
 /// wrote its scratch data at a fixed low offset would clobber it. Hostile variants replace
 /// the body of `trigger_host_calls` ([`with_trigger`]).
@@ -97,7 +97,7 @@ fn with_trigger(body: &str, fields: &str) -> String {
     )
 }
 
-/// Loads WAT that fits the seed ABI and instantiates it.
+/// Loads WAT that fits the example's raw ABI and instantiates it.
 fn core_instance(host: &ExampleHost, text: &str) -> AbiInstance {
     let Plugin::CoreModule(plugin) = host.load_bytes("test.wat", &wasm(text)).unwrap() else {
         panic!("WAT modules are core modules");

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use example_host::ExampleHost;
+use plugin_artifacts::LEGACY_GUEST;
 use plugin_host::{
     DirGrant, Error, ErrorKind, Failure, Grants, HostConfig, Limit, Limits, Manifest,
 };
-use plugin_tests::LEGACY_GUEST;
 use sha2::{Digest, Sha256};
 
 use crate::host;

@@ -38,7 +38,7 @@ proptest! {
         if let Ok(module) = wasm_smith::Module::new(wasm_smith::Config::default(), &mut unstructured) {
             let bytes = module.to_bytes();
             // Valid modules compile unless they use features the engine lacks, and then fail
-            // the seed ABI check: an error either way, never a panic.
+            // the raw ABI's check: an error either way, never a panic.
             prop_assert!(HOST.load_bytes("wasm-smith", &bytes).is_err());
         }
     }

@@ -5,8 +5,8 @@ use std::thread;
 use std::time::Duration;
 
 use example_host::{Point, SharedValue};
+use plugin_artifacts::{Behaviour, COMPONENT_GUEST, CORE_PLUGIN, HOSTILE_GUEST};
 use plugin_host::{Failure, Limit, Limits, Trap};
-use plugin_tests::{Behaviour, COMPONENT_GUEST, CORE_PLUGIN, HOSTILE_GUEST};
 
 use crate::{expect_failure, host_with};
 

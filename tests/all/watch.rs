@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use plugin_artifacts::{COMPONENT_GUEST, LEGACY_GUEST};
 use plugin_host::{ErrorKind, watch::Event};
-use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST};
 
 use crate::watching::{directory, next, replace, watch};
 

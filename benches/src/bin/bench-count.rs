@@ -21,10 +21,10 @@ use std::process::{Command, ExitCode};
 use bot_host::Bot;
 use bot_host::serve::{Memory, Server};
 use example_host::{ExampleHost, Plugin, Point};
+use plugin_artifacts::{BOT_PLUGIN, Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
 use plugin_benches::{BareCore, BareHost, Point as BarePoint};
 use plugin_host::wasmtime::{Engine, Module};
 use plugin_host::{Allocator, CompilationCache, HostConfig};
-use plugin_tests::{BOT_PLUGIN, Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
 
 /// One hot path: what one operation is, how many are counted, and the bound on ours / bare.
 struct HotPath {

@@ -20,9 +20,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use example_host::{ContractPlugin, ExampleHost};
+use plugin_artifacts::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
 use plugin_host::watch::{Event, PluginDirectory};
 use plugin_host::{Allocator, CompilationCache, ErrorKind, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 

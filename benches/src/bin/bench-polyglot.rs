@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use example_host::{ExampleHost, HostState};
+use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, LEGACY_GUEST};
 use plugin_host::dynamic::DynamicComponent;
 use plugin_host::wasmtime::component::Val;
 use plugin_host::{CompilationCache, HostConfig};
-use plugin_tests::{COMPONENT_GUEST, COMPOSE_CALC, LEGACY_GUEST};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use plugin_tests::BOT_PLUGIN;
+use plugin_artifacts::BOT_PLUGIN;
 
 /// What a bot binary printed for `messages` to the bot plugin, which must succeed.
 fn transcript(binary: &str, messages: &[&str]) -> String {

@@ -199,7 +199,10 @@ mod tests {
             dir.join("composed.wasm"),
         );
         std::fs::write(&calc_path, calc)?;
-        std::fs::write(&toolbox_path, wat::parse_str(plugin_tests::WAT_TOOLBOX)?)?;
+        std::fs::write(
+            &toolbox_path,
+            wat::parse_str(plugin_artifacts::WAT_TOOLBOX)?,
+        )?;
         let composed =
             compose(&[calc_path, toolbox_path], &out).and_then(|()| Ok(std::fs::read(&out)?));
         std::fs::remove_dir_all(&dir)?;

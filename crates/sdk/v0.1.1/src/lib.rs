@@ -1,0 +1,19 @@
+//! The Rust bindings of `example:plugin@0.1.1` (`wit/0.1.1`). Plugins reach them as
+//! `plugin_sdk::v0_1_1`; this crate exists on its own because `wit-bindgen`'s exported
+//! macros are named after the world, which every version shares.
+#![allow(missing_docs, reason = "generated code; the WIT documents it")]
+
+/// The generated bindings. In a module of their own: `wit-bindgen` exports its macros at the crate
+/// root and re-exports them where it is invoked, which must be somewhere else.
+mod bindings {
+    wit_bindgen::generate!({
+        world: "example:plugin/plugin@0.1.1",
+        path: "../../../wit/0.1.1",
+        pub_export_macro: true,
+        default_bindings_module: "plugin_sdk::v0_1_1",
+    });
+}
+
+pub use bindings::example::plugin::host;
+pub use bindings::example::plugin::types::Level;
+pub use bindings::*;
