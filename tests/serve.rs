@@ -93,10 +93,12 @@ fn a_thousand_concurrent_calls_on_two_workers_get_their_answers_and_typed_failur
     let longest_poll = Duration::from_micros(longest_poll.load(Ordering::Relaxed));
     eprintln!("longest a call held a worker: {longest_poll:?}");
     // A guest that never ends yields at every epoch tick; without that, the spinning calls
-    // would hold their worker for the whole 200 ms deadline. The bound leaves two ticks for a
-    // loaded machine's scheduling.
+    // hold their worker for the whole 200 ms deadline and more (287 ms measured). With it, the
+    // longest hold was 13-15 ms on an idle 2-core machine and 21 ms with both cores busy
+    // (`yes > /dev/null` twice): the bound of ten ticks tells the two apart on a loaded
+    // machine too.
     assert!(
-        longest_poll < Limits::EPOCH_TICK * 3,
+        longest_poll < Limits::EPOCH_TICK * 10,
         "a call held its worker for {longest_poll:?}"
     );
 }

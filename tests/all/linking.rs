@@ -1,7 +1,9 @@
 //! Module linking: the `calc` module's export satisfies the `toolbox` module's import.
 
 use example_host::{ExampleHost, HostState, demo};
-use plugin_artifacts::{COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX};
+use plugin_artifacts::{
+    COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, WAT_TOOLBOX,
+};
 use plugin_host::dynamic::{Dynamic, DynamicCoreModule};
 use plugin_host::{Error, ErrorKind};
 
@@ -36,7 +38,7 @@ fn toolbox_calls_calc_through_the_link() {
 }
 
 #[test]
-fn demo_passes() {
+fn the_demo_of_linked_modules_passes() {
     let host = host();
     let modules = host.link_core_modules(&[CORE_CALC, CORE_TOOLBOX]).unwrap();
     let transcript = demo::chained(&Dynamic::CoreModule(modules), host.shared_value());
@@ -72,4 +74,18 @@ fn a_component_cannot_be_linked_as_a_core_module() {
         matches!(error.kind(), ErrorKind::WrongKind { .. }),
         "{error:?}"
     );
+}
+
+#[test]
+fn the_demo_of_composed_components_passes() {
+    let host = host();
+    let calc = host.host().load(COMPOSE_CALC).unwrap();
+    let toolbox = host
+        .host()
+        .load_bytes("toolbox.wat", &crate::wasm(WAT_TOOLBOX))
+        .unwrap();
+    let chain = host.host().compose_components(&[calc, toolbox]).unwrap();
+    let transcript = demo::chained(&Dynamic::Component(chain), host.shared_value());
+    assert!(transcript.passed(), "{transcript:?}");
+    assert_eq!(transcript.contract, "components, composed");
 }

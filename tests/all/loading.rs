@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use example_host::{ExampleHost, Plugin};
 use plugin_artifacts::{COMPONENT_GUEST, CORE_PLUGIN};
-use plugin_host::{
-    Allocator, CompilationCache, ErrorKind, Failure, HostConfig, Limit, PluginKind, precompiled,
-};
+use plugin_host::{Allocator, CompilationCache, ErrorKind, HostConfig, PluginKind, precompiled};
 
 use crate::host;
 
@@ -107,37 +105,4 @@ fn pooling_and_on_demand_allocation_run_the_same_plugins() {
         instance.trigger(7).unwrap();
         assert_eq!(host.shared_value().get(), 54);
     }
-}
-
-#[test]
-fn an_instance_past_the_pool_is_a_typed_limit_and_fits_once_one_is_dropped() {
-    let host = ExampleHost::with_config(HostConfig {
-        pool_instances: 2,
-        ..HostConfig::default()
-    })
-    .unwrap();
-    assert_eq!(host.allocator(), Allocator::Pooling);
-    let plugin = host.load_component(COMPONENT_GUEST).unwrap();
-    let first = plugin.instantiate().unwrap();
-    let mut second = plugin.instantiate().unwrap();
-    let error = plugin.instantiate().unwrap_err();
-    assert!(
-        matches!(error.kind(), ErrorKind::Instantiate(_))
-            && error
-                .plugin()
-                .is_some_and(|plugin| plugin.ends_with("guest.wasm")),
-        "{error}"
-    );
-    assert_eq!(
-        error.failure(),
-        Some(Failure::Limit(Limit::Pool)),
-        "{error}"
-    );
-    assert!(error.to_string().contains("pool is full"), "{error}");
-
-    // The live instances keep working, and a freed slot takes the next instance.
-    assert_eq!(second.just_add(1, 2).unwrap(), 3);
-    drop(first);
-    let mut third = plugin.instantiate().unwrap();
-    assert_eq!(third.just_add(2, 3).unwrap(), 5);
 }

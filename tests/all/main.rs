@@ -2,7 +2,6 @@
 
 mod bad_input;
 mod component;
-mod compose;
 mod contract;
 mod core_module;
 mod embedding;

@@ -1,19 +1,19 @@
-//! Load-time composition: a `toolbox` component's import of `example:calc/math@0.1.0` is
-//! forwarded to a `calc` component's export of it (`PluginHost::compose_components`). The
-//! provider is the Rust `compose/calc`, or a misbehaving one written here in WAT; the consumer
-//! is `WAT_TOOLBOX` (the C one in `plugins/compose/toolbox` needs the polyglot toolchain;
-//! `tests/polyglot.rs` runs it).
+//! Chains: core modules linked, components composed at load time.
+//!
+//! Composition: a `toolbox` component's import of `example:calc/math@0.1.0` is forwarded to a
+//! `calc` component's export of it (`PluginHost::compose_components`). The provider is the Rust
+//! `plugins/compose/calc`, or a misbehaving one written here in WAT; the consumer is
+//! `WAT_TOOLBOX`.
 
 use std::time::Instant;
 
-use example_host::{ExampleHost, HostState, demo};
-use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, WAT_TOOLBOX};
+use plugin_artifacts::{COMPOSE_CALC, WAT_TOOLBOX};
 use plugin_host::chain::Provider;
-use plugin_host::dynamic::{Dynamic, DynamicComponent};
+use plugin_host::dynamic::DynamicComponent;
 use plugin_host::wasmtime::component::Val;
-use plugin_host::{Compiled, Error, ErrorKind, Failure, Trap};
+use plugin_host::{Compiled, Error, ErrorKind, Failure, PluginHost, Trap};
 
-use crate::{DEADLINE, host, host_with, short_deadline};
+use crate::{DEADLINE, host, host_with, short_deadline, wasm};
 
 /// The interface the toolbox imports and `calc` exports.
 const MATH: &str = "example:calc/math@0.1.0";
@@ -40,20 +40,19 @@ fn calc_doing(body: &str) -> String {
     )
 }
 
-fn load_wat(host: &ExampleHost, name: &str, wat: &str) -> Compiled {
-    let bytes = wat::parse_str(wat).expect("the WAT is valid");
-    host.host().load_bytes(name, &bytes).expect("it loads")
+fn load_wat(host: &PluginHost<()>, name: &str, wat: &str) -> Compiled {
+    host.load_bytes(name, &wasm(wat)).expect("it loads")
 }
 
-fn compose(host: &ExampleHost, provider: Compiled) -> Result<DynamicComponent<HostState>, Error> {
+fn compose(host: &PluginHost<()>, provider: Compiled) -> Result<DynamicComponent<()>, Error> {
     let toolbox = load_wat(host, "toolbox.wat", WAT_TOOLBOX);
-    host.host().compose_components(&[provider, toolbox])
+    host.compose_components(&[provider, toolbox])
 }
 
 /// Calls `foo(right)` of the composition on a fresh instance.
-fn foo(host: &ExampleHost, chain: &DynamicComponent<HostState>, right: i32) -> Result<i32, Error> {
+fn foo(chain: &DynamicComponent<()>, right: i32) -> Result<i32, Error> {
     let function = chain.function("foo")?;
-    let mut instance = chain.instantiate(host.state(chain.name()))?;
+    let mut instance = chain.instantiate(())?;
     match instance
         .call_function(&function, &[Val::S32(right)])?
         .as_slice()
@@ -65,29 +64,19 @@ fn foo(host: &ExampleHost, chain: &DynamicComponent<HostState>, right: i32) -> R
 
 #[test]
 fn the_toolbox_calls_the_rust_calc_through_the_composition() {
-    let host = host();
-    let calc = host.host().load(COMPOSE_CALC).unwrap();
+    let host = host::<()>();
+    let calc = host.load(COMPOSE_CALC).unwrap();
     let chain = compose(&host, calc).expect("the pair composes");
     assert_eq!(chain.name(), format!("{COMPOSE_CALC} + toolbox.wat"));
-    assert_eq!(foo(&host, &chain, 7).unwrap(), 8);
-    assert_eq!(foo(&host, &chain, i32::MAX).unwrap(), i32::MIN);
+    assert_eq!(foo(&chain, 7).unwrap(), 8);
+    assert_eq!(foo(&chain, i32::MAX).unwrap(), i32::MIN);
     let functions: Vec<_> = chain.functions().iter().map(|f| f.to_string()).collect();
     assert_eq!(functions, ["foo: func(right: s32) -> s32"]);
 }
 
 #[test]
-fn the_demo_passes() {
-    let host = host();
-    let calc = host.host().load(COMPOSE_CALC).unwrap();
-    let chain = Dynamic::Component(compose(&host, calc).unwrap());
-    let transcript = demo::chained(&chain, host.shared_value());
-    assert!(transcript.passed(), "{transcript:?}");
-    assert_eq!(transcript.contract, "components, composed");
-}
-
-#[test]
 fn a_provider_that_loops_fails_the_call_with_a_timeout_naming_the_provider() {
-    let host = host_with(short_deadline());
+    let host = host_with::<()>(short_deadline());
     let provider = load_wat(
         &host,
         "looping-calc.wat",
@@ -95,7 +84,7 @@ fn a_provider_that_loops_fails_the_call_with_a_timeout_naming_the_provider() {
     );
     let chain = compose(&host, provider).unwrap();
     let start = Instant::now();
-    let error = foo(&host, &chain, 7).unwrap_err();
+    let error = foo(&chain, 7).unwrap_err();
     assert!(start.elapsed() < DEADLINE * 10, "{:?}", start.elapsed());
     assert_eq!(error.failure(), Some(Failure::Timeout), "{error:?}");
     let provider = error.provider().expect("the error names the provider");
@@ -113,17 +102,17 @@ fn a_provider_that_loops_fails_the_call_with_a_timeout_naming_the_provider() {
     );
     // The chain is renewed: the next call runs on fresh instances and fails the same way.
     assert_eq!(
-        foo(&host, &chain, 1).unwrap_err().failure(),
+        foo(&chain, 1).unwrap_err().failure(),
         Some(Failure::Timeout)
     );
 }
 
 #[test]
 fn a_provider_that_traps_fails_the_call_with_its_trap() {
-    let host = host();
+    let host = host::<()>();
     let provider = load_wat(&host, "trapping-calc.wat", &calc_doing("unreachable"));
     let chain = compose(&host, provider).unwrap();
-    let error = foo(&host, &chain, 7).unwrap_err();
+    let error = foo(&chain, 7).unwrap_err();
     assert_eq!(
         error.failure(),
         Some(Failure::Trap(Trap::UnreachableCodeReached)),
@@ -134,7 +123,7 @@ fn a_provider_that_traps_fails_the_call_with_its_trap() {
 
 #[test]
 fn a_mistyped_export_is_refused_naming_the_item_and_both_types() {
-    let host = host();
+    let host = host::<()>();
     let provider = load_wat(
         &host,
         "u64-calc.wat",
@@ -186,15 +175,12 @@ const PAIR_TOOLBOX: &str = r#"(component
 
 #[test]
 fn an_interface_with_value_types_composes_and_records_cross_it() {
-    let host = host();
+    let host = host::<()>();
     let provider = load_wat(&host, "pair-calc.wat", PAIR_CALC);
     let consumer = load_wat(&host, "pair-toolbox.wat", PAIR_TOOLBOX);
-    let chain = host
-        .host()
-        .compose_components(&[provider, consumer])
-        .unwrap();
+    let chain = host.compose_components(&[provider, consumer]).unwrap();
     let total = chain.function("total").unwrap();
-    let mut instance = chain.instantiate(host.state(chain.name())).unwrap();
+    let mut instance = chain.instantiate(()).unwrap();
     let results = instance
         .call_function(&total, &[Val::S32(40), Val::S32(2)])
         .unwrap();
@@ -203,14 +189,14 @@ fn an_interface_with_value_types_composes_and_records_cross_it() {
 
 #[test]
 fn an_imported_resource_is_refused_as_not_forwarded() {
-    let host = host();
-    let calc = host.host().load(COMPOSE_CALC).unwrap();
+    let host = host::<()>();
+    let calc = host.load(COMPOSE_CALC).unwrap();
     let consumer = r#"(component
   (import "example:calc/math@0.1.0" (instance
     (export "counter" (type (sub resource)))
     (export "add" (func (param "a" s32) (param "b" s32) (result s32))))))"#;
     let consumer = load_wat(&host, "counter.wat", consumer);
-    let Err(error) = host.host().compose_components(&[calc, consumer]) else {
+    let Err(error) = host.compose_components(&[calc, consumer]) else {
         panic!("composing must fail");
     };
     let text = format!("{error:#}");
@@ -220,10 +206,10 @@ fn an_imported_resource_is_refused_as_not_forwarded() {
 
 #[test]
 fn an_import_nothing_provides_is_refused_naming_it() {
-    // The contract's guest exports no `example:calc/math`, and the host's linker has none.
-    let host = host();
-    let guest = host.host().load(COMPONENT_GUEST).unwrap();
-    let Err(error) = compose(&host, guest) else {
+    // This provider exports no `example:calc/math`, and the host's linker has none.
+    let host = host::<()>();
+    let other = load_wat(&host, "empty.wat", "(component)");
+    let Err(error) = compose(&host, other) else {
         panic!("composing must fail");
     };
     assert_eq!(error.kind(), &ErrorKind::Unlinkable);
@@ -237,8 +223,8 @@ fn an_import_nothing_provides_is_refused_naming_it() {
 
 #[test]
 fn a_core_module_cannot_be_composed() {
-    let host = host();
-    let core = host.host().load(CORE_CALC).unwrap();
+    let host = host::<()>();
+    let core = load_wat(&host, "calc.wat", "(module (func (export \"add\")))");
     let Err(error) = compose(&host, core) else {
         panic!("composing must fail");
     };
@@ -246,4 +232,64 @@ fn a_core_module_cannot_be_composed() {
         matches!(error.kind(), ErrorKind::WrongKind { .. }),
         "{error:?}"
     );
+}
+
+/// A provider of `env.add` and a consumer whose `foo(right)` returns `add(1, right)`.
+const CORE_CALC: &str = r#"(module (func (export "add") (param i32 i32) (result i32)
+  local.get 0 local.get 1 i32.add))"#;
+const CORE_TOOLBOX: &str = r#"(module
+  (import "env" "add" (func $add (param i32 i32) (result i32)))
+  (func (export "foo") (param i32) (result i32) i32.const 1 local.get 0 call $add))"#;
+
+#[test]
+fn linked_core_modules_call_each_other_and_their_names_join() {
+    let host = host::<()>();
+    let modules = [
+        load_wat(&host, "calc.wat", CORE_CALC),
+        load_wat(&host, "toolbox.wat", CORE_TOOLBOX),
+    ];
+    let chain = host.link_core_modules(&modules).unwrap();
+    assert_eq!(chain.name(), "calc.wat + toolbox.wat");
+    let foo = chain.function("foo").unwrap();
+    let results = chain
+        .instantiate(())
+        .unwrap()
+        .call_function(&foo, &[plugin_host::wasmtime::Val::I32(7)])
+        .unwrap();
+    assert!(
+        matches!(results[..], [plugin_host::wasmtime::Val::I32(8)]),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn a_mistyped_link_names_the_import_and_both_types() {
+    let host = host::<()>();
+    let mistyped = CORE_CALC
+        .replace("(param i32 i32)", "(param i64 i64)")
+        .replace("local.get 0 local.get 1 i32.add", "i32.const 0");
+    let modules = [
+        load_wat(&host, "calc.wat", &mistyped),
+        load_wat(&host, "toolbox.wat", CORE_TOOLBOX),
+    ];
+    let error = host.link_core_modules(&modules).unwrap_err();
+    assert_eq!(
+        (error.kind(), error.plugin()),
+        (&ErrorKind::Unlinkable, Some("toolbox.wat"))
+    );
+    let text = format!("{error:#}");
+    assert!(
+        text.contains("(i32, i32) -> (i32)") && text.contains("(i64, i64) -> (i32)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_chain_of_nothing_is_refused_with_one_error_for_both_kinds() {
+    let host = host::<()>();
+    let linked = host.link_core_modules(&[]).unwrap_err();
+    let composed = host.compose_components(&[]).unwrap_err();
+    assert_eq!(linked.kind(), &ErrorKind::EmptyChain);
+    assert_eq!(composed.kind(), &ErrorKind::EmptyChain);
+    assert_eq!(linked.plugin(), None);
 }
