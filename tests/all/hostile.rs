@@ -132,7 +132,7 @@ fn printing_forever_keeps_the_first_bytes_and_times_out() {
         )
     });
     let stdout = instance.output().stdout();
-    assert_eq!(stdout.len(), host.limits().output_bytes);
+    assert_eq!(stdout.len(), host.host().limits().output_bytes);
     assert!(stdout.starts_with("hostile guest: line 0\n"));
     assert!(instance.output().dropped_bytes() > 0);
     still_serving(&host, &mut instance);

@@ -1,6 +1,6 @@
 //! Module linking: the `calc` module's export satisfies the `toolbox` module's import.
 
-use example_host::{ExampleHost, HostState, demo};
+use example_host::{Chain, ExampleHost, HostState, demo};
 use plugin_artifacts::{
     COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, WAT_TOOLBOX,
 };
@@ -24,12 +24,18 @@ pub(crate) fn call_i32(
     })
 }
 
+/// The core modules at `paths`, linked.
+fn link(host: &ExampleHost, paths: &[&str]) -> Result<DynamicCoreModule<HostState>, Error> {
+    match host.chain(Chain::Link, paths)? {
+        Dynamic::CoreModule(modules) => Ok(modules),
+        Dynamic::Component(_) => unreachable!("linking gives core modules"),
+    }
+}
+
 #[test]
 fn toolbox_calls_calc_through_the_link() {
     let host = host();
-    let modules = host
-        .link_core_modules(&[CORE_CALC, CORE_TOOLBOX])
-        .expect("the pair links");
+    let modules = link(&host, &[CORE_CALC, CORE_TOOLBOX]).expect("the pair links");
     assert_eq!(call_i32(&host, &modules, "foo", 7).unwrap(), 8);
     assert_eq!(
         call_i32(&host, &modules, "foo", i32::MAX).unwrap(),
@@ -40,7 +46,7 @@ fn toolbox_calls_calc_through_the_link() {
 #[test]
 fn the_demo_of_linked_modules_passes() {
     let host = host();
-    let modules = host.link_core_modules(&[CORE_CALC, CORE_TOOLBOX]).unwrap();
+    let modules = link(&host, &[CORE_CALC, CORE_TOOLBOX]).unwrap();
     let transcript = demo::chained(&Dynamic::CoreModule(modules), host.shared_value());
     assert!(transcript.passed(), "{transcript:?}");
 }
@@ -48,7 +54,7 @@ fn the_demo_of_linked_modules_passes() {
 #[test]
 fn an_unsatisfied_import_names_it_before_anything_runs() {
     // core-plugin exports no `add`, so toolbox's `env.add` stays unresolved.
-    let Err(error) = host().link_core_modules(&[CORE_PLUGIN, CORE_TOOLBOX]) else {
+    let Err(error) = link(&host(), &[CORE_PLUGIN, CORE_TOOLBOX]) else {
         panic!("linking must fail");
     };
     assert_eq!(error.kind(), &ErrorKind::Unlinkable);
@@ -59,7 +65,7 @@ fn an_unsatisfied_import_names_it_before_anything_runs() {
 #[test]
 fn calling_a_missing_export_is_an_error() {
     let host = host();
-    let modules = host.link_core_modules(&[CORE_CALC, CORE_TOOLBOX]).unwrap();
+    let modules = link(&host, &[CORE_CALC, CORE_TOOLBOX]).unwrap();
     let error = call_i32(&host, &modules, "bar", 1).unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::Call(_)));
     assert_eq!(error.export(), Some("bar"));
@@ -67,7 +73,7 @@ fn calling_a_missing_export_is_an_error() {
 
 #[test]
 fn a_component_cannot_be_linked_as_a_core_module() {
-    let Err(error) = host().link_core_modules(&[COMPONENT_GUEST, CORE_TOOLBOX]) else {
+    let Err(error) = link(&host(), &[COMPONENT_GUEST, CORE_TOOLBOX]) else {
         panic!("linking must fail");
     };
     assert!(

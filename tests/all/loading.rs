@@ -94,7 +94,7 @@ fn pooling_and_on_demand_allocation_run_the_same_plugins() {
         })
         .unwrap();
         assert_eq!(
-            host.allocator(),
+            host.host().allocator(),
             allocator,
             "this machine can reserve the pool"
         );

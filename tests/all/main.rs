@@ -115,7 +115,7 @@ fn hostile(host: &ExampleHost) -> ContractInstance {
 /// Runs `f`, asserting that it ends within a generous multiple of the host's deadline (20x,
 /// plus a second for slow machines), and returns what it returned.
 fn bounded<R>(host: &ExampleHost, f: impl FnOnce() -> R) -> R {
-    let bound = host.limits().deadline * 20 + Duration::from_secs(1);
+    let bound = host.host().limits().deadline * 20 + Duration::from_secs(1);
     let start = Instant::now();
     let result = f();
     let took = start.elapsed();

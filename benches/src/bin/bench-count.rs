@@ -136,7 +136,7 @@ fn host(allocator: Allocator) -> Result<ExampleHost> {
         pool_instances: POOL_INSTANCES,
         ..HostConfig::default()
     })?;
-    if host.allocator() != allocator {
+    if host.host().allocator() != allocator {
         return Err(format!("the engine fell back from {allocator:?}").into());
     }
     Ok(host)

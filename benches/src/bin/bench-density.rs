@@ -39,7 +39,7 @@ fn main() -> Result<()> {
         pool_instances: live,
         ..HostConfig::default()
     })?;
-    if host.allocator() != Allocator::Pooling {
+    if host.host().allocator() != Allocator::Pooling {
         return Err(format!("no pooling allocator for {live} instances").into());
     }
     let plugin = host.load_component(COMPONENT_GUEST)?;

@@ -38,10 +38,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use plugin_host::contract::Contract;
-use plugin_host::dynamic::{Dynamic, DynamicComponent, DynamicCoreModule, WaveCall};
+use plugin_host::dynamic::{Dynamic, WaveCall};
 use plugin_host::inspect::Inspection;
 use plugin_host::wasmtime::component::HasSelf;
-use plugin_host::{Allocator, Compiled, ErrorKind, HostConfig, Limits, PluginHost, PluginKind};
+use plugin_host::{Compiled, ErrorKind, HostConfig, Limits, PluginHost, PluginKind};
 
 pub use abi::{AbiInstance, AbiPlugin};
 pub use contract::{ContractInstance, ContractPlugin, Point};
@@ -152,16 +152,6 @@ impl ExampleHost {
         &self.shared
     }
 
-    /// The limits every plugin runs under.
-    pub fn limits(&self) -> &Limits {
-        self.host.limits()
-    }
-
-    /// The allocator the engine ended up with.
-    pub fn allocator(&self) -> Allocator {
-        self.host.allocator()
-    }
-
     /// A fresh state for an instance of `plugin`, acting on the shared value: for the
     /// library's dynamic calls.
     pub fn state(&self, plugin: &str) -> HostState {
@@ -225,15 +215,6 @@ impl ExampleHost {
         self.host.precompile(&loaded)
     }
 
-    /// Loads the plugin at `path` for calls by export name: a component of any world or a core
-    /// module of any ABI whose imports the host provides.
-    ///
-    /// # Errors
-    /// As [`PluginHost::load`], and [`ErrorKind::Unlinkable`].
-    pub fn load_dynamic(&self, path: impl AsRef<Path>) -> Result<Dynamic<HostState>, Error> {
-        self.host.dynamic(&self.host.load(path)?)
-    }
-
     /// Calls `function` of the plugin at `path` by name, with WAVE `args`, on a fresh instance:
     /// what `plugin-host call` does, for a plugin of any world ([`Dynamic::call_wave`]).
     /// Asking a plugin of the contract for a call its version lacks is
@@ -295,43 +276,22 @@ impl ExampleHost {
         plugin.call_wave(function, args, self.state(plugin.name()))
     }
 
-    /// Joins the plugins at `paths` into one, in order, as `how` says.
+    /// Joins the plugins at `paths` into one, in order, as `how` says: core modules linked
+    /// ([`PluginHost::link_core_modules`]), components composed at load time
+    /// ([`PluginHost::compose_components`]).
     ///
     /// # Errors
-    /// As [`ExampleHost::link_core_modules`] or [`ExampleHost::compose_components`].
+    /// As [`PluginHost::load`] for each file, and as the library's chain.
     pub fn chain(
         &self,
         how: Chain,
         paths: &[impl AsRef<Path>],
     ) -> Result<Dynamic<HostState>, Error> {
+        let members = self.load_all(paths)?;
         Ok(match how {
-            Chain::Link => Dynamic::CoreModule(self.link_core_modules(paths)?),
-            Chain::Compose => Dynamic::Component(self.compose_components(paths)?),
+            Chain::Link => Dynamic::CoreModule(self.host.link_core_modules(&members)?),
+            Chain::Compose => Dynamic::Component(self.host.compose_components(&members)?),
         })
-    }
-
-    /// Links the core modules at `paths` in order (see [`PluginHost::link_core_modules`]).
-    ///
-    /// # Errors
-    /// As [`PluginHost::load`] for each file, and [`ErrorKind::Unlinkable`].
-    pub fn link_core_modules(
-        &self,
-        paths: &[impl AsRef<Path>],
-    ) -> Result<DynamicCoreModule<HostState>, Error> {
-        self.host.link_core_modules(&self.load_all(paths)?)
-    }
-
-    /// Composes the components at `paths` in order, at load time (see
-    /// [`PluginHost::compose_components`]).
-    ///
-    /// # Errors
-    /// As [`PluginHost::load`] for each file, [`ErrorKind::WrongKind`] for a core module, and
-    /// [`ErrorKind::Unlinkable`].
-    pub fn compose_components(
-        &self,
-        paths: &[impl AsRef<Path>],
-    ) -> Result<DynamicComponent<HostState>, Error> {
-        self.host.compose_components(&self.load_all(paths)?)
     }
 
     fn load_all(&self, paths: &[impl AsRef<Path>]) -> Result<Vec<Compiled>, Error> {
