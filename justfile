@@ -138,6 +138,20 @@ polyglot-toolchains:
         cp plugins/js/package-lock.json "$dir/js/installed-lock.json"
     fi
 
+# Build the book (docs/) into the target folder with mdBook and check every link in it with mdbook-linkcheck; both are installed under the target folder the first time.
+book:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tools="{{target}}/tools"
+    install() {
+        "$tools/bin/$1" --version 2>/dev/null | grep -q "$2" && return 0
+        echo "installing $1 $2 (crates.io) into $tools"
+        cargo install -q --locked --root "$tools" "$1" --version "$2" "${@:3}"
+    }
+    install mdbook 0.4.52 --no-default-features --features search
+    install mdbook-linkcheck 0.7.7
+    PATH="$tools/bin:$PATH" mdbook build docs -d "{{target}}/book"
+
 # Benchmarks: the host's hot paths against bare wasmtime (criterion, release build; see BENCHMARKS.md).
 bench: setup
     cargo bench --locked -p plugin-benches

@@ -18,8 +18,8 @@
 //! ```
 //!
 //! Pick the version the plugin is built against and stay on it: the host tells a plugin's
-//! version from its imports, and serves every version in its table (README, "Versions of the
-//! contract"). A plugin on an older version keeps loading after the contract grows. The
+//! version from its imports, and serves every version in its table (the book, "The contract and
+//! its versions"). A plugin on an older version keeps loading after the contract grows. The
 //! dependency must keep the name `plugin_sdk`: `export!` refers to it by that name.
 
 /// `example:plugin@0.1.0`: `just-add`, `point-add`, `trigger`; the host's `log`, `get`, `set`.

@@ -148,7 +148,6 @@ fn paths(value: TokenStream) -> syn::Result<Vec<String>> {
 
 /// The world's Rust type name, as wasmtime's `bindgen!` names it, and its full WIT name.
 fn resolve(source: &Source) -> Result<(String, String), Box<dyn std::error::Error>> {
-    let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let mut resolve = Resolve {
         all_features: true,
         ..Resolve::default()
@@ -157,6 +156,7 @@ fn resolve(source: &Source) -> Result<(String, String), Box<dyn std::error::Erro
     if let Some(inline) = &source.inline {
         packages.push(resolve.push_str("macro-input", inline)?);
     } else {
+        let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
         let paths = if source.paths.is_empty() {
             vec!["wit".to_owned()]
         } else {

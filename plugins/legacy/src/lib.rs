@@ -1,6 +1,6 @@
 //! A plugin written against the first version of the contract, `example:plugin@0.1.0`, and
 //! never rebuilt for a newer one: the host keeps serving it for as long as it serves 0.1.0
-//! (README, "Versions of the contract"). It knows nothing of `describe`, `sum-points` or
+//! (the book, "The contract and its versions"). It knows nothing of `describe`, `sum-points` or
 //! `log-message`.
 
 use plugin_sdk::v0_1_0::{Guest, Point, export, host};

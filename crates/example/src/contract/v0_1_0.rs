@@ -1,5 +1,6 @@
 //! `example:plugin@0.1.0` (`wit/0.1.0`): the exports of a plugin that targets the first
-//! version. Released and frozen; served for as long as the README's table of versions says.
+//! version. Released and frozen; served for as long as the book's table of versions says
+//! (`docs/src/contract.md`).
 //!
 //! Only the exports are bound here. The plugin's imports (`types@0.1.0`, `host@0.1.0`) are
 //! served by the newest 0.1 definitions, which wasmtime's linker matches by semver, so this
