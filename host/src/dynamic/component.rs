@@ -130,10 +130,7 @@ impl ByName for kind::Component {
         function: &ComponentFunction,
         args: &[Val],
     ) -> wasmtime::Result<Vec<Val>> {
-        let func = instance
-            .get_func(&mut *store, function.index)
-            .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
-        let mut results = vec![Val::Bool(false); function.ty.results().len()];
+        let (func, mut results) = prepare(instance, store, function)?;
         func.call(&mut *store, args, &mut results)?;
         Ok(results)
     }
@@ -144,11 +141,20 @@ impl ByName for kind::Component {
         function: &ComponentFunction,
         args: &[Val],
     ) -> wasmtime::Result<Vec<Val>> {
-        let func = instance
-            .get_func(&mut *store, function.index)
-            .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
-        let mut results = vec![Val::Bool(false); function.ty.results().len()];
+        let (func, mut results) = prepare(instance, store, function)?;
         func.call_async(&mut *store, args, &mut results).await?;
         Ok(results)
     }
+}
+
+/// `function` of `instance`, and room for its results.
+fn prepare<S>(
+    instance: Instance,
+    store: &mut Store<S>,
+    function: &ComponentFunction,
+) -> wasmtime::Result<(wasmtime::component::Func, Vec<Val>)> {
+    let func = instance
+        .get_func(&mut *store, function.index)
+        .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
+    Ok((func, vec![Val::Bool(false); function.ty.results().len()]))
 }

@@ -65,10 +65,7 @@ impl ByName for kind::CoreModule {
         function: &CoreFunction,
         args: &[Val],
     ) -> wasmtime::Result<Vec<Val>> {
-        let func = instance
-            .get_func(&mut *store, &function.name)
-            .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
-        let mut results = vec![Val::I32(0); function.ty.results().len()];
+        let (func, mut results) = prepare(instance, store, function)?;
         func.call(&mut *store, args, &mut results)?;
         Ok(results)
     }
@@ -79,11 +76,20 @@ impl ByName for kind::CoreModule {
         function: &CoreFunction,
         args: &[Val],
     ) -> wasmtime::Result<Vec<Val>> {
-        let func = instance
-            .get_func(&mut *store, &function.name)
-            .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
-        let mut results = vec![Val::I32(0); function.ty.results().len()];
+        let (func, mut results) = prepare(instance, store, function)?;
         func.call_async(&mut *store, args, &mut results).await?;
         Ok(results)
     }
+}
+
+/// `function` of `instance`, and room for its results.
+fn prepare<S>(
+    instance: Instance,
+    store: &mut Store<S>,
+    function: &CoreFunction,
+) -> wasmtime::Result<(wasmtime::Func, Vec<Val>)> {
+    let func = instance
+        .get_func(&mut *store, &function.name)
+        .ok_or_else(|| wasmtime::format_err!("no function export `{}`", function.name))?;
+    Ok((func, vec![Val::I32(0); function.ty.results().len()]))
 }

@@ -51,6 +51,15 @@ fn bot_host() -> PluginHost<Memory, Async> {
     host
 }
 
+/// A fresh instance of the bot plugin on a fresh async host, with an empty memory.
+async fn bot_instance() -> ComponentInstance<world::Bot, Memory, Async> {
+    let host = bot_host();
+    let plugin = host
+        .component::<world::Bot>(&host.load(BOT_PLUGIN).unwrap())
+        .unwrap();
+    plugin.instantiate(Memory::default()).await.unwrap()
+}
+
 async fn reply(
     instance: &mut ComponentInstance<world::Bot, Memory, Async>,
     message: &str,
@@ -62,11 +71,7 @@ async fn reply(
 #[test]
 fn async_host_functions_serve_the_plugin_and_its_state_is_staged() {
     runtime().block_on(async {
-        let host = bot_host();
-        let plugin = host
-            .component::<world::Bot>(&host.load(BOT_PLUGIN).unwrap())
-            .unwrap();
-        let mut instance = plugin.instantiate(Memory::default()).await.unwrap();
+        let mut instance = bot_instance().await;
         assert_eq!(
             reply(&mut instance, "hello").await.unwrap().as_deref(),
             Some("hello #1")
@@ -90,11 +95,7 @@ fn async_host_functions_serve_the_plugin_and_its_state_is_staged() {
 #[test]
 fn a_spinning_guest_yields_to_the_runtime_until_its_deadline() {
     runtime().block_on(async {
-        let host = bot_host();
-        let plugin = host
-            .component::<world::Bot>(&host.load(BOT_PLUGIN).unwrap())
-            .unwrap();
-        let mut instance = plugin.instantiate(Memory::default()).await.unwrap();
+        let mut instance = bot_instance().await;
         let ticks = Arc::new(AtomicU32::new(0));
         let ticker = tokio::spawn({
             let ticks = ticks.clone();
@@ -122,11 +123,7 @@ fn a_spinning_guest_yields_to_the_runtime_until_its_deadline() {
 #[test]
 fn a_dropped_call_is_cancelled_and_the_next_runs_on_a_fresh_instance() {
     runtime().block_on(async {
-        let host = bot_host();
-        let plugin = host
-            .component::<world::Bot>(&host.load(BOT_PLUGIN).unwrap())
-            .unwrap();
-        let mut instance = plugin.instantiate(Memory::default()).await.unwrap();
+        let mut instance = bot_instance().await;
         reply(&mut instance, "remember colour blue").await.unwrap();
         let spin = tokio::time::timeout(Duration::from_millis(30), reply(&mut instance, "spin"));
         assert!(spin.await.is_err(), "the spinning call was cut short");

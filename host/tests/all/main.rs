@@ -42,18 +42,21 @@ fn wasm(text: &str) -> Vec<u8> {
     wat::parse_str(text).expect("the test's WAT is valid")
 }
 
+/// The plugin `text` for calls by name, named `test.wat`.
+fn by_name<T: Transactional + Send + 'static>(host: &PluginHost<T>, text: &str) -> Dynamic<T> {
+    let compiled = host
+        .load_bytes("test.wat", &wasm(text))
+        .expect("it compiles");
+    host.dynamic(&compiled)
+        .expect("the host provides its imports")
+}
+
 /// The core module `text` for calls by name.
 fn core_module<T: Transactional + Send + 'static>(
     host: &PluginHost<T>,
     text: &str,
 ) -> DynamicCoreModule<T> {
-    let compiled = host
-        .load_bytes("test.wat", &wasm(text))
-        .expect("it compiles");
-    match host
-        .dynamic(&compiled)
-        .expect("the host provides its imports")
-    {
+    match by_name(host, text) {
         Dynamic::CoreModule(plugin) => plugin,
         Dynamic::Component(_) => panic!("WAT modules are core modules"),
     }
@@ -64,13 +67,7 @@ fn component<T: Transactional + Send + 'static>(
     host: &PluginHost<T>,
     text: &str,
 ) -> DynamicComponent<T> {
-    let compiled = host
-        .load_bytes("test.wat", &wasm(text))
-        .expect("it compiles");
-    match host
-        .dynamic(&compiled)
-        .expect("the host provides its imports")
-    {
+    match by_name(host, text) {
         Dynamic::Component(plugin) => plugin,
         Dynamic::CoreModule(_) => panic!("a WAT component is a component"),
     }
