@@ -91,11 +91,16 @@ fn guest_stdout_is_captured_per_instance() {
     let mut first = instance(&host);
     let second = instance(&host);
     first.trigger(7).unwrap();
-    assert_eq!(
-        first.output().stdout(),
-        "guest: trigger(7) calls log, get and set on the host\n"
+    let printed = first.output().stdout();
+    assert!(
+        printed.contains("trigger(7)") && printed.ends_with('\n'),
+        "{printed}"
     );
-    assert_eq!(second.output().stdout(), "");
+    assert_eq!(
+        second.output().stdout(),
+        "",
+        "the other instance printed nothing"
+    );
 }
 
 #[test]

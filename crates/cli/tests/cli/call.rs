@@ -109,7 +109,8 @@ fn run_and_call_compose_components_at_load_time() {
 fn call_shows_the_plugin_output_unless_quiet() {
     let trigger = ["call", COMPONENT_GUEST, "trigger", "7"];
     let stdout = expect(0, &trigger);
-    assert!(stdout.contains("guest: trigger(7) calls log"), "{stdout}");
+    // What the guest prints is the guest's: the test asks only that it is shown.
+    assert!(stdout.contains("trigger(7)"), "{stdout}");
     assert_eq!(expect(0, &[&trigger[..], &["-q"]].concat()), "");
 }
 
@@ -176,10 +177,14 @@ fn call_json_has_the_results_and_the_output() {
         r#""results": """#,
         r#""error": null"#,
         r#""function": "trigger: func(input: s32)""#,
-        r#""stdout": "guest: trigger(7) calls log, get and set on the host\n""#,
     ] {
         assert!(stdout.contains(field), "missing {field} in {stdout}");
     }
+    let printed = stdout
+        .lines()
+        .find_map(|line| line.trim().strip_prefix(r#""stdout": ""#))
+        .unwrap_or_else(|| panic!("no stdout field in {stdout}"));
+    assert!(printed.contains("trigger(7)"), "{printed}");
 }
 
 #[test]
