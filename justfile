@@ -54,10 +54,11 @@ run: guests
 test: setup
     cargo test --workspace --locked
 
-# Check formatting and lints, for the hosts and for the guests on their wasm targets.
+# Check formatting, lints and the API docs' links, for the hosts and for the guests on their wasm targets.
 lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked --features plugin-tests/polyglot -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
     cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings

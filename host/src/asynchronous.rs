@@ -36,12 +36,13 @@ impl Sealed for Async {}
 /// A future that may be sent across threads, boxed.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What puts a plugin into a store for async calls; the async twin of [`Instantiate`].
+/// What puts a plugin into a store for async calls; the async twin of the blocking
+/// `Instantiate`.
 pub trait InstantiateAsync<S, L>: Send + Sync + 'static {
     /// Instantiates the plugin in `store`, yielding whenever wasmtime does.
     ///
     /// # Errors
-    /// As [`Instantiate::instantiate`].
+    /// wasmtime's, if initialising traps, runs into a limit, or an export is missing.
     fn instantiate_async<'a>(
         &'a self,
         store: &'a mut Store<S>,

@@ -4,7 +4,7 @@
 //! `bindgen!`, through this library, which also implements [`Bindings`] for the generated world
 //! type), adds the world's imports with [`PluginHost::link`](crate::PluginHost::link), and
 //! checks a compiled component against the world with
-//! [`PluginHost::component`](crate::PluginHost::component). The [`Plugin`](crate::Plugin) it
+//! [`PluginHost::component`](crate::PluginHost::component). The [`Plugin`] it
 //! gets makes instances whose calls run under the host's limits.
 
 use std::future::Future;

@@ -69,11 +69,11 @@ impl Default for HostConfig {
 /// How the engine allocates instances, memories and tables.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Allocator {
-    /// wasmtime's pooling allocator: address space for [`HostConfig::pool_instances`]
-    /// instances is reserved up front, and instantiating takes a slot instead of calling
-    /// `mmap`; what it saves grows with the size of a guest's memories and tables (measured in
-    /// `BENCHMARKS.md`). If the reservation fails (a machine with little address space, a `ulimit -v`),
-    /// the host falls back to [`Allocator::OnDemand`] and logs a warning.
+    /// wasmtime's pooling allocator: address space for [`HostConfig::pool_instances`] instances is
+    /// reserved up front, and instantiating takes a slot instead of calling `mmap`; what it saves
+    /// grows with the size of a guest's memories and tables (measured in `BENCHMARKS.md`). If the
+    /// reservation fails (a machine with little address space, a `ulimit -v`), the host falls back
+    /// to [`Allocator::OnDemand`] and logs a warning.
     #[default]
     Pooling,
     /// Memory is mapped when an instance is created and unmapped when it is dropped.

@@ -497,8 +497,8 @@ impl<T: Transactional + Send + 'static> PluginHost<T, Blocking> {
     /// last component's exports, by name ([`crate::dynamic`]).
     ///
     /// A forwarded call costs one host-function call more than a direct one (BENCHMARKS.md,
-    /// "Composition: forwarding at load time"). Only functions (and the value types they take) are forwarded: an
-    /// imported interface that declares a resource is refused.
+    /// "Composition: forwarding at load time"). Only functions (and the value types they take) are
+    /// forwarded: an imported interface that declares a resource is refused.
     ///
     /// # Errors
     /// [`ErrorKind::EmptyChain`] for no components; [`ErrorKind::WrongKind`] if one is a core

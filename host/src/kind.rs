@@ -49,7 +49,7 @@ impl fmt::Display for PluginKind {
 /// A kind of plugin as a type: its compiled code, its linker, its pre-linked form and its
 /// instances as wasmtime has them, and the WASI its stores hold. Implemented by [`Component`]
 /// and [`CoreModule`] only; the library's types take it as a parameter
-/// ([`StoreState<T, K>`](crate::StoreState), [`DynamicPlugin<K, T>`](crate::dynamic::DynamicPlugin)).
+/// ([`StoreState`], [`DynamicPlugin`](crate::dynamic::DynamicPlugin)).
 pub trait Kind: sealed::Sealed + Send + Sync + Sized + 'static {
     /// The kind as a value.
     const KIND: PluginKind;

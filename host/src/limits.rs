@@ -11,8 +11,9 @@ use wasmtime::{Config, ResourceLimiter};
 /// The resource limits every store of a [`PluginHost`](crate::PluginHost) runs under.
 ///
 /// The defaults suit small plugins that answer quickly; raise them for heavy ones. Set them with
-/// [`PluginHost::with_limits`](crate::PluginHost::with_limits) or [`HostConfig`](crate::HostConfig),
-/// and narrow them per plugin with a [`Manifest`](crate::Manifest).
+/// [`PluginHost::with_limits`](crate::PluginHost::with_limits) or
+/// [`HostConfig`](crate::HostConfig), and narrow them per plugin with a
+/// [`Manifest`](crate::Manifest).
 ///
 /// Time and fuel are per call (set again before each export is called, and before
 /// instantiation). Memory and table sizes are per memory and per table; counts are per store

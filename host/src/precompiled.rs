@@ -1,5 +1,6 @@
-//! Precompiled plugins: compile once with [`PluginHost::precompile`](crate::PluginHost::precompile),
-//! then load without compiling ([`PluginHost::load_precompiled`](crate::PluginHost::load_precompiled)).
+//! Precompiled plugins: compile once with
+//! [`PluginHost::precompile`](crate::PluginHost::precompile), then load without compiling
+//! ([`PluginHost::load_precompiled`](crate::PluginHost::load_precompiled)).
 //!
 //! An artifact is this host's header followed by wasmtime's own precompiled bytes
 //! (`Engine::precompile_component` or `Engine::precompile_module`):

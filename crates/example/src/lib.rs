@@ -163,9 +163,9 @@ impl ExampleHost {
     /// module against the raw ABI.
     ///
     /// # Errors
-    /// [`ErrorKind::Read`], [`ErrorKind::NotWasm`], [`ErrorKind::IsPrecompiled`], [`ErrorKind::Compile`],
-    /// [`ErrorKind::UnservedVersion`], [`ErrorKind::MixedVersions`], [`ErrorKind::WorldMismatch`] or
-    /// [`ErrorKind::AbiMismatch`]; each names the plugin by `path`.
+    /// [`ErrorKind::Read`], [`ErrorKind::NotWasm`], [`ErrorKind::IsPrecompiled`],
+    /// [`ErrorKind::Compile`], [`ErrorKind::UnservedVersion`], [`ErrorKind::MixedVersions`],
+    /// [`ErrorKind::WorldMismatch`] or [`ErrorKind::AbiMismatch`]; each names the plugin by `path`.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<Plugin, Error> {
         self.check(&self.host.load(path)?)
     }
@@ -221,7 +221,7 @@ impl ExampleHost {
     /// [`ErrorKind::NotInVersion`], naming the version that added it.
     ///
     /// # Errors
-    /// As [`ExampleHost::load_dynamic`] and [`Dynamic::call_wave`].
+    /// As [`PluginHost::dynamic`] and [`Dynamic::call_wave`].
     pub fn call_wave(
         &self,
         path: impl AsRef<Path>,

@@ -60,7 +60,7 @@ impl Bot {
     /// A bot without plugins, whose plugins run under `config`.
     ///
     /// # Errors
-    /// [`Error::Setup`] if the engine cannot be made.
+    /// [`ErrorKind::Setup`](plugin_host::ErrorKind::Setup) if the engine cannot be made.
     pub fn new(config: HostConfig) -> Result<Self, Error> {
         let mut host = PluginHost::with_config(config)?;
         host.link(world::Bot::add_to_linker::<_, HasSelf<State>>)?;

@@ -3,8 +3,8 @@
 //! plugin waiting on the memory does not hold a thread.
 //!
 //! The same world as [`crate::Bot`], with bindings generated for async calls: the exports are
-//! `async` (a call is a future, [`plugin_host::Instance::call`], on a host of the [`Async`] mode) and so are the imports
-//! (host functions that await).
+//! `async` (a call is a future, [`plugin_host::Instance::call`], on a host of the [`Async`] mode)
+//! and so are the imports (host functions that await).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -127,7 +127,7 @@ impl Server {
     /// A server whose plugins run under `config` and share `memory`.
     ///
     /// # Errors
-    /// [`Error::Setup`] if the engine cannot be made.
+    /// [`ErrorKind::Setup`](plugin_host::ErrorKind::Setup) if the engine cannot be made.
     pub fn new(config: HostConfig, memory: Memory) -> Result<Self, Error> {
         let mut host = PluginHost::with_config(config)?;
         host.link(world::Bot::add_to_linker::<_, HasSelf<State>>)?;
@@ -159,7 +159,8 @@ impl BotPlugin {
     /// A fresh instance of the plugin.
     ///
     /// # Errors
-    /// [`Error::Instantiate`] if the plugin fails while initialising.
+    /// [`ErrorKind::Instantiate`](plugin_host::ErrorKind::Instantiate) if the plugin fails while
+    /// initialising.
     pub async fn instantiate(&self) -> Result<BotInstance, Error> {
         let state = State {
             memory: self.memory.clone(),
@@ -179,8 +180,8 @@ impl BotInstance {
     /// call; the instance is renewed for the next message.
     ///
     /// # Errors
-    /// [`Error::Call`] naming the plugin and the failure (a trap, the deadline, a limit); the
-    /// next message runs on a fresh instance.
+    /// [`ErrorKind::Call`](plugin_host::ErrorKind::Call) naming the plugin and the failure (a trap,
+    /// the deadline, a limit); the next message runs on a fresh instance.
     pub async fn reply(&mut self, message: &str) -> Result<Option<String>, Error> {
         let reply =
             async |bot: &world::Bot, store: &mut Store<_>| bot.call_reply(store, message).await;

@@ -101,7 +101,7 @@ impl AbiPlugin {
     /// `_initialize` export, if it has one (the WASI reactor convention).
     ///
     /// # Errors
-    /// [`Error::Instantiate`] if the module's start function or `_initialize` traps or runs
+    /// [`ErrorKind::Instantiate`] if the module's start function or `_initialize` traps or runs
     /// into a limit.
     pub fn instantiate(&self) -> Result<AbiInstance, Error> {
         let state = HostState::new(self.name().into(), self.shared.clone());
@@ -128,8 +128,8 @@ impl AbiInstance {
     /// Calls `just_add(a, b)`: `a + b`, wrapping.
     ///
     /// # Errors
-    /// [`Error::Call`] if the call fails; [`Error::Instantiate`] if a fresh instance was due
-    /// and could not be made.
+    /// [`ErrorKind::Call`] if the call fails; [`ErrorKind::Instantiate`] if a fresh instance was
+    /// due and could not be made.
     #[inline]
     pub fn just_add(&mut self, a: i64, b: i64) -> Result<i64, Error> {
         self.instance
@@ -151,7 +151,7 @@ impl AbiInstance {
     /// use (see [`spec::ALLOCATOR`]), passes their addresses, and reads the result back.
     ///
     /// # Errors
-    /// As [`AbiInstance::just_add`], and [`Error::GuestMemory`] if the scratch memory is out
+    /// As [`AbiInstance::just_add`], and [`ErrorKind::GuestMemory`] if the scratch memory is out
     /// of bounds.
     pub fn point_add(&mut self, a: Point, b: Point) -> Result<Point, Error> {
         const EXPORT: &str = "point_add";
@@ -185,7 +185,7 @@ impl AbiInstance {
     /// Reads the plugin's own `i32` straight out of its linear memory.
     ///
     /// # Errors
-    /// As [`AbiInstance::just_add`], and [`Error::GuestMemory`] if the guest returned an
+    /// As [`AbiInstance::just_add`], and [`ErrorKind::GuestMemory`] if the guest returned an
     /// address outside its memory.
     pub fn read_guest_value(&mut self) -> Result<i32, Error> {
         let address = self.guest_value_address()?;

@@ -38,7 +38,7 @@ pub const VERSIONS: [(&str, &str); 2] = [
 /// The contract, parsed from the WIT the crate was built with.
 ///
 /// # Errors
-/// [`Error::Contract`] if that WIT is not what [`VERSIONS`] says (a test rules it out).
+/// [`ErrorKind::Contract`] if that WIT is not what [`VERSIONS`] says (a test rules it out).
 pub fn contract() -> Result<Contract, Error> {
     Contract::new(PACKAGE, "plugin", &VERSIONS)
 }
@@ -185,8 +185,8 @@ impl ContractInstance {
     /// Calls `just-add`: `a + b`, wrapping.
     ///
     /// # Errors
-    /// [`ErrorKind::Call`] if the call fails; [`ErrorKind::Instantiate`] if a fresh instance was due
-    /// and could not be made.
+    /// [`ErrorKind::Call`] if the call fails; [`ErrorKind::Instantiate`] if a fresh instance was
+    /// due and could not be made.
     #[inline]
     pub fn just_add(&mut self, a: u64, b: u64) -> Result<u64, Error> {
         every_version!(&mut self.live, instance => {
