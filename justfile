@@ -5,6 +5,7 @@
 target := `cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'`
 component_guest := target / "wasm32-wasip2/release/guest.wasm"
 legacy_guest := target / "wasm32-wasip2/release/legacy_guest.wasm"
+hostile_guest := target / "wasm32-wasip2/release/hostile_guest.wasm"
 core_plugin := target / "wasm32-wasip1/release/core_plugin.wasm"
 core_calc := target / "wasm32-unknown-unknown/release/core_calc.wasm"
 core_toolbox := target / "wasm32-unknown-unknown/release/core_toolbox.wasm"
@@ -62,6 +63,23 @@ lint: setup
     cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
+
+# Per-plugin metrics, scraped by a real Prometheus: installs Debian's `prometheus` if missing (as root), builds the CLI, a plugin and the hostile plugin, and runs tests/prometheus.py (calls sent to `plugin-host watch --metrics`, counted by outcome through Prometheus's HTTP API).
+metrics: setup
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v prometheus >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            echo "installing prometheus (Debian package) for the metrics check"
+            apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
+        else
+            echo "error: no prometheus; run: sudo apt-get install prometheus" >&2
+            exit 1
+        fi
+    fi
+    cargo build --release --locked --target wasm32-wasip2 -p guest -p hostile-guest
+    cargo build --locked -p plugin-host-cli
+    python3 tests/prometheus.py --plugin-host {{target}}/debug/plugin-host --good {{component_guest}} --hostile {{hostile_guest}}
 
 # The plugins in C, Python and JavaScript (`plugins/`): install their toolchains under the target folder, build them, run the contract's checks on each, and test every call against the Rust guests.
 polyglot: setup polyglot-toolchains compose

@@ -13,6 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use tracing::Instrument;
 use wasmtime::{Linker, Store, UpdateDeadline};
 
 use crate::instance::{Budget, Failed, refuel, settle};
@@ -20,6 +21,7 @@ use crate::kind::sealed::Sealed;
 use crate::mode::Mode;
 use crate::plugin::{Instantiate, Maker};
 use crate::state::{ComponentState, CoreState, StoreData};
+use crate::telemetry::Stopwatch;
 use crate::{CapturedOutput, Error, Instance, Plugin};
 
 /// Calls are futures, for async applications (tokio): [`Instance::call`] is `async`. The
@@ -84,13 +86,24 @@ impl<S: StoreData, L: Send + Sync> Plugin<S, L, Async> {
 }
 
 impl<S: StoreData, L> Maker<S, L, Async> {
-    /// Instantiates the plugin in `store`, under the limits, yielding at every epoch tick.
-    async fn live(&self, store: &mut Store<S>) -> Result<L, Error> {
-        run_async(store, self.budget, async |store| {
-            self.instantiate.instantiate_async(store).await
-        })
-        .await
-        .map_err(|failed| failed.instantiate(&self.name))
+    /// Instantiates the plugin in `store`, under the limits, yielding at every epoch tick;
+    /// `renewal` if it replaces an instance whose call failed.
+    async fn live(&self, store: &mut Store<S>, renewal: bool) -> Result<L, Error> {
+        let instantiate = async |store: &mut Store<S>| {
+            run_async(store, self.budget, async |store| {
+                self.instantiate.instantiate_async(store).await
+            })
+            .await
+            .map_err(|failed| failed.instantiate(&self.name))
+        };
+        if !self.telemetry.instantiations_observed() {
+            return instantiate(store).await;
+        }
+        let span = self.telemetry.instantiate_span();
+        let watch = Stopwatch::start();
+        let live = instantiate(store).instrument(span.clone()).await;
+        self.instantiated(store, &span, watch, live.as_ref().map(|_| ()), renewal);
+        live
     }
 }
 
@@ -100,7 +113,7 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
     async fn new_async(maker: Arc<Maker<S, L, Async>>, data: S::Data) -> Result<Self, Error> {
         let output = CapturedOutput::new(maker.policy.limits.output_bytes);
         let mut store = maker.store(data, maker.wasi(&output)?);
-        let live = maker.live(&mut store).await?;
+        let live = maker.live(&mut store, false).await?;
         Ok(Self::assemble(maker, output, store, live))
     }
 
@@ -118,9 +131,31 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
     /// application's state are rolled back, and the next call runs on a fresh instance. Other
     /// instances are not affected.
     ///
+    /// The call is a span and is counted and timed as a blocking one is
+    /// ([`crate::telemetry`]).
+    ///
     /// # Errors
     /// As the blocking [`Instance::call`].
     pub async fn call<R>(
+        &mut self,
+        export: &str,
+        f: impl AsyncFnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        if !self.maker.telemetry.observed() {
+            return self.call_unobserved(export, f).await;
+        }
+        let span = self.maker.telemetry.call_span(export);
+        let watch = Stopwatch::start();
+        let result = self
+            .call_unobserved(export, f)
+            .instrument(span.clone())
+            .await;
+        self.observe(export, &span, watch, result.as_ref().map(|_| ()));
+        result
+    }
+
+    /// [`Instance::call`] without telemetry.
+    async fn call_unobserved<R>(
         &mut self,
         export: &str,
         f: impl AsyncFnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
@@ -172,7 +207,7 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
             return Ok(());
         }
         let mut store = self.fresh_store()?;
-        let live = self.maker.live(&mut store).await;
+        let live = self.maker.live(&mut store, true).await;
         self.store = Some(store);
         self.live = Some(live?);
         Ok(())

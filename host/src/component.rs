@@ -111,5 +111,11 @@ where
         state: PhantomData,
     };
     let engine = component.engine().clone();
-    Ok(Plugin::new(name, engine, policy, M::instantiator(typed)))
+    Ok(Plugin::new(
+        name,
+        B::WORLD,
+        engine,
+        policy,
+        M::instantiator(typed),
+    ))
 }

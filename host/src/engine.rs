@@ -39,6 +39,10 @@ pub struct HostConfig {
     pub cache: CompilationCache,
     /// The WASI capabilities every plugin is granted; none by default.
     pub grants: Grants,
+    /// Whether plugins record the metrics of [`crate::telemetry`] through the `metrics`
+    /// facade, to the recorder installed when each plugin is made (install it first). Off by
+    /// default: calls then read no clock and touch no metric.
+    pub metrics: bool,
 }
 
 impl HostConfig {
@@ -62,6 +66,7 @@ impl Default for HostConfig {
             pool_instances: Self::DEFAULT_POOL_INSTANCES,
             cache: CompilationCache::default(),
             grants: Grants::default(),
+            metrics: false,
         }
     }
 }

@@ -602,6 +602,22 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// A short snake-case name of the failure, for metric labels and span fields
+    /// ([`crate::telemetry`]): `timeout`, `out_of_fuel`, `stack_overflow`, `trap`, `host`, or
+    /// the limit's [`Limit::label`] for [`Failure::Limit`].
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::OutOfFuel => "out_of_fuel",
+            Self::StackOverflow => "stack_overflow",
+            Self::Limit(limit) => limit.label(),
+            Self::Trap(_) => "trap",
+            Self::Host => "host",
+        }
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

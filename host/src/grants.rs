@@ -27,11 +27,15 @@ pub struct DirGrant {
     pub writable: bool,
 }
 
-/// What every store of one host runs under: its limits and its grants.
+/// What every store of one host runs under: its limits and its grants; whether its plugins
+/// record metrics ([`HostConfig::metrics`](crate::HostConfig::metrics)); and the most verbose of
+/// a plugin's log messages the application should keep, if its manifest says.
 #[derive(Debug, Default)]
 pub(crate) struct Policy {
     pub(crate) limits: Limits,
     pub(crate) grants: Grants,
+    pub(crate) metrics: bool,
+    pub(crate) log: Option<tracing::level_filters::LevelFilter>,
 }
 
 impl Grants {

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
 
+use tracing::level_filters::LevelFilter;
 use wasmtime::component::{Component, Linker as ComponentLinker};
 use wasmtime::{Engine, Linker, Module};
 
@@ -100,6 +101,15 @@ impl Compiled {
         &self.policy.grants
     }
 
+    /// The most verbose of the plugin's log messages the application should keep, as its
+    /// manifest's `log` key gives it (`log = "warn"`); `LevelFilter::TRACE` (everything) if it
+    /// is silent. The library does not see an application's log functions: they ask this (for
+    /// example when making the instance's state) to quiet a noisy plugin without quieting the
+    /// rest.
+    pub fn log_level(&self) -> LevelFilter {
+        self.policy.log.unwrap_or(LevelFilter::TRACE)
+    }
+
     /// The plugin's manifest, if it was loaded with one.
     pub fn manifest(&self) -> Option<&Manifest> {
         self.manifest.as_deref()
@@ -187,6 +197,8 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
             policy: Arc::new(Policy {
                 limits: config.limits,
                 grants: config.grants,
+                metrics: config.metrics,
+                log: None,
             }),
             allocator,
             mode: PhantomData,

@@ -10,6 +10,7 @@ use crate::limits::Limit;
 use crate::mode::{Blocking, Mode};
 use crate::plugin::Maker;
 use crate::state::StoreData;
+use crate::telemetry::{ExportMeter, Stopwatch};
 use crate::{CapturedOutput, Error, Limits};
 
 /// One instance of a plugin, in a store of its own: what [`Plugin::instantiate`] gives, for
@@ -47,6 +48,10 @@ pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
     /// means the last call's future was dropped before the call ended (cancelled): its changes
     /// to the application's state are rolled back and the instance is poisoned.
     pub(crate) calling: bool,
+    /// The metric handles of the exports called so far, when something observes calls.
+    meters: Vec<ExportMeter>,
+    /// How many captured output bytes were dropped as of the last observed call.
+    dropped_seen: u64,
 }
 
 impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
@@ -57,13 +62,53 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
         store: Store<S>,
         live: L,
     ) -> Self {
+        maker.telemetry.born();
         Self {
             maker,
             output,
             store: Some(store),
             live: Some(live),
             calling: false,
+            meters: Vec::new(),
+            dropped_seen: 0,
         }
+    }
+
+    /// Records a call of `export` that `watch` timed and that ended with `outcome`, in its
+    /// span and in the plugin's metrics: its duration, the fuel it burnt, the memory high-water
+    /// mark and the output dropped.
+    pub(crate) fn observe(
+        &mut self,
+        export: &str,
+        span: &tracing::Span,
+        watch: Stopwatch,
+        outcome: Result<(), &Error>,
+    ) {
+        let took = watch.took();
+        let telemetry = &self.maker.telemetry;
+        let mut fuel = None;
+        if telemetry.metrics() {
+            if let Some(store) = &mut self.store {
+                telemetry.memory(store.data_mut().limiter().memory_peak() as u64);
+                fuel = self
+                    .maker
+                    .budget
+                    .fuel
+                    .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(budget)));
+            }
+            let dropped = self.output.dropped_bytes();
+            telemetry.output_dropped(dropped.saturating_sub(self.dropped_seen));
+            self.dropped_seen = dropped;
+        }
+        let meter = match self.meters.iter().position(|m| &*m.export == export) {
+            Some(at) => &self.meters[at],
+            None => {
+                let fuel_metered = self.maker.budget.fuel.is_some();
+                self.meters.push(telemetry.export(export, fuel_metered));
+                self.meters.last().expect("just pushed")
+            }
+        };
+        telemetry.called(meter, span, outcome, took, fuel);
     }
 
     /// The name the plugin was loaded under.
@@ -123,13 +168,41 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
     }
 }
 
+impl<S: StoreData, L, M: Mode> Maker<S, L, M> {
+    /// Records an instantiation that `watch` timed and that ended with `outcome` in `store`;
+    /// `renewal` if it replaced an instance whose call failed.
+    pub(crate) fn instantiated(
+        &self,
+        store: &mut Store<S>,
+        span: &tracing::Span,
+        watch: Stopwatch,
+        outcome: Result<(), &Error>,
+        renewal: bool,
+    ) {
+        let telemetry = &self.telemetry;
+        telemetry.instantiated(span, outcome, watch.took(), renewal);
+        telemetry.memory(store.data_mut().limiter().memory_peak() as u64);
+    }
+}
+
 impl<S: StoreData, L> Maker<S, L, Blocking> {
-    /// Instantiates the plugin in `store`, under the limits.
-    fn live(&self, store: &mut Store<S>) -> Result<L, Error> {
-        run(store, self.budget, |store| {
-            self.instantiate.instantiate(store)
-        })
-        .map_err(|failed| failed.instantiate(&self.name))
+    /// Instantiates the plugin in `store`, under the limits; `renewal` if it replaces an
+    /// instance whose call failed.
+    fn live(&self, store: &mut Store<S>, renewal: bool) -> Result<L, Error> {
+        let instantiate = |store: &mut Store<S>| {
+            run(store, self.budget, |store| {
+                self.instantiate.instantiate(store)
+            })
+            .map_err(|failed| failed.instantiate(&self.name))
+        };
+        if !self.telemetry.instantiations_observed() {
+            return instantiate(store);
+        }
+        let span = self.telemetry.instantiate_span();
+        let watch = Stopwatch::start();
+        let live = span.in_scope(|| instantiate(store));
+        self.instantiated(store, &span, watch, live.as_ref().map(|_| ()), renewal);
+        live
     }
 }
 
@@ -138,7 +211,7 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
     pub(crate) fn new(maker: Arc<Maker<S, L, Blocking>>, data: S::Data) -> Result<Self, Error> {
         let output = CapturedOutput::new(maker.policy.limits.output_bytes);
         let mut store = maker.store(data, maker.wasi(&output)?);
-        let live = maker.live(&mut store)?;
+        let live = maker.live(&mut store, false)?;
         Ok(Self::assemble(maker, output, store, live))
     }
 
@@ -151,7 +224,37 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
     /// [`Failure`](crate::Failure) that says why;
     /// [`ErrorKind::Instantiate`](crate::ErrorKind::Instantiate) if a fresh instance was due
     /// and could not be made.
+    ///
+    /// The call is a span and is counted and timed in the plugin's metrics when anything
+    /// observes calls ([`crate::telemetry`]).
     pub fn call<R>(
+        &mut self,
+        export: &str,
+        f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        if self.maker.telemetry.observed() {
+            return self.call_observed(export, f);
+        }
+        self.call_unobserved(export, f)
+    }
+
+    /// [`Instance::call`] in its span, timed and recorded.
+    #[inline(never)]
+    fn call_observed<R>(
+        &mut self,
+        export: &str,
+        f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        let span = self.maker.telemetry.call_span(export);
+        let watch = Stopwatch::start();
+        let result = span.in_scope(|| self.call_unobserved(export, f));
+        self.observe(export, &span, watch, result.as_ref().map(|_| ()));
+        result
+    }
+
+    /// [`Instance::call`] without telemetry.
+    #[inline]
+    fn call_unobserved<R>(
         &mut self,
         export: &str,
         f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
@@ -197,10 +300,16 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
     #[inline(never)]
     fn renew(&mut self) -> Result<(), Error> {
         let mut store = self.fresh_store()?;
-        let live = self.maker.live(&mut store);
+        let live = self.maker.live(&mut store, true);
         self.store = Some(store);
         self.live = Some(live?);
         Ok(())
+    }
+}
+
+impl<S: StoreData, L, M: Mode> Drop for Instance<S, L, M> {
+    fn drop(&mut self) {
+        self.maker.telemetry.died();
     }
 }
 
@@ -235,7 +344,7 @@ impl Failed {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Budget {
     pub(crate) deadline_ticks: u64,
-    fuel: Option<u64>,
+    pub(crate) fuel: Option<u64>,
 }
 
 impl Budget {

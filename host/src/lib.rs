@@ -79,6 +79,7 @@ mod plugin;
 pub mod precompiled;
 mod staging;
 mod state;
+pub mod telemetry;
 pub mod watch;
 
 pub use asynchronous::Async;

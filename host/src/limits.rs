@@ -122,6 +122,23 @@ pub enum Limit {
     Pool,
 }
 
+impl Limit {
+    /// A short snake-case name of the limit, for metric labels: `memory_limit`,
+    /// `table_element_limit`, `instance_limit`, `memory_count_limit`, `table_count_limit`,
+    /// `lifted_bytes_limit`, `pool_limit`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Memory => "memory_limit",
+            Self::TableElements => "table_element_limit",
+            Self::Instances => "instance_limit",
+            Self::Memories => "memory_count_limit",
+            Self::Tables => "table_count_limit",
+            Self::LiftedBytes => "lifted_bytes_limit",
+            Self::Pool => "pool_limit",
+        }
+    }
+}
+
 impl fmt::Display for Limit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -150,6 +167,8 @@ pub struct Limiter {
     memories: usize,
     tables: usize,
     refused: Option<Limit>,
+    /// The largest linear memory the store has allowed, in bytes.
+    memory_peak: usize,
 }
 
 impl Limiter {
@@ -161,12 +180,18 @@ impl Limiter {
             memories: limits.memories,
             tables: limits.tables,
             refused: None,
+            memory_peak: 0,
         }
     }
 
     /// The limit refused since the last call of this method, if any.
     pub(crate) fn take_refused(&mut self) -> Option<Limit> {
         self.refused.take()
+    }
+
+    /// The largest linear memory the store has allowed so far, in bytes.
+    pub(crate) fn memory_peak(&self) -> usize {
+        self.memory_peak
     }
 
     fn allow(&mut self, limit: Limit, desired: usize, maximum: usize) -> bool {
@@ -186,7 +211,11 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(self.allow(Limit::Memory, desired, self.memory_bytes))
+        let allowed = self.allow(Limit::Memory, desired, self.memory_bytes);
+        if allowed {
+            self.memory_peak = self.memory_peak.max(desired);
+        }
+        Ok(allowed)
     }
 
     fn table_growing(

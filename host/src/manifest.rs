@@ -8,6 +8,7 @@
 //! ```toml
 //! sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 //! contract = "0.1.1"          # the contract version the plugin must target
+//! log = "warn"                # the most verbose of the plugin's log messages kept
 //!
 //! [limits]                    # each at most the host's
 //! deadline_ms = 100
@@ -52,6 +53,7 @@ pub struct Manifest {
 struct Raw {
     sha256: Option<Spanned<String>>,
     contract: Option<Spanned<String>>,
+    log: Option<Spanned<String>>,
     #[serde(default)]
     limits: RawLimits,
     grants: Option<RawGrants>,
@@ -195,6 +197,19 @@ impl Manifest {
             grants: match &self.raw.grants {
                 Some(grants) => self.narrow_grants(grants, &host.grants)?,
                 None => host.grants.clone(),
+            },
+            metrics: host.metrics,
+            log: match &self.raw.log {
+                Some(level) => Some(level.get_ref().parse().map_err(|_| {
+                    self.error(
+                        level,
+                        format!(
+                            "`{}` is not a log level: off, error, warn, info, debug or trace",
+                            level.get_ref()
+                        ),
+                    )
+                })?),
+                None => host.log,
             },
         })
     }
@@ -347,6 +362,8 @@ mod tests {
                 }],
                 env: vec![("LANG".into(), "C".into())],
             },
+            metrics: false,
+            log: None,
         }
     }
 

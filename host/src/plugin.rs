@@ -4,6 +4,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use tracing::level_filters::LevelFilter;
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::WasiCtxBuilder;
 
@@ -11,6 +12,7 @@ use crate::grants::Policy;
 use crate::instance::Budget;
 use crate::mode::{Blocking, Mode};
 use crate::state::StoreData;
+use crate::telemetry::Telemetry;
 use crate::{CapturedOutput, Error, Grants, Instance, Limits};
 
 /// A plugin compiled by a host's engine, checked (against a world, an ABI, or only the host's
@@ -33,15 +35,18 @@ pub struct Plugin<S: 'static, L: 'static, M: Mode = Blocking> {
 }
 
 impl<S: StoreData, L, M: Mode> Plugin<S, L, M> {
-    /// A plugin named `name` whose instances `instantiate` puts into their stores.
+    /// A plugin named `name`, checked against `world` (the world's or ABI's name, or empty),
+    /// whose instances `instantiate` puts into their stores.
     pub(crate) fn new(
         name: Arc<str>,
+        world: &'static str,
         engine: Engine,
         policy: Arc<Policy>,
         instantiate: Box<M::Instantiate<S, L>>,
     ) -> Self {
         Self {
             maker: Arc::new(Maker {
+                telemetry: Telemetry::new(name.clone(), world, policy.metrics),
                 name,
                 engine,
                 budget: Budget::new(&policy.limits),
@@ -69,6 +74,15 @@ impl<S, L, M: Mode> Plugin<S, L, M> {
     /// manifest asks for.
     pub fn grants(&self) -> &Grants {
         &self.maker.policy.grants
+    }
+
+    /// The most verbose of the plugin's log messages the application should keep, as its
+    /// manifest's `log` key gives it (`log = "warn"`); `LevelFilter::TRACE` (everything) if it
+    /// is silent. The library does not see an application's log functions: they ask this (for
+    /// example when making the instance's state) to quiet a noisy plugin without quieting the
+    /// rest.
+    pub fn log_level(&self) -> LevelFilter {
+        self.maker.policy.log.unwrap_or(LevelFilter::TRACE)
     }
 }
 
@@ -114,6 +128,7 @@ pub(crate) struct Maker<S: 'static, L: 'static, M: Mode> {
     pub(crate) policy: Arc<Policy>,
     pub(crate) budget: Budget,
     pub(crate) instantiate: Box<M::Instantiate<S, L>>,
+    pub(crate) telemetry: Telemetry,
     mode: PhantomData<fn() -> M>,
 }
 

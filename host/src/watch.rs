@@ -10,7 +10,8 @@
 //! that moment: a call made with it finishes on that version even if a newer one is swapped in
 //! meanwhile (or the file is removed), and the next `get` gives the newer one. A file that
 //! fails to load leaves the version before it serving. Every load, reload, failure and unload
-//! is an [`Event`], read with [`PluginDirectory::next_event`].
+//! is an [`Event`], read with [`PluginDirectory::next_event`], a span
+//! ([`telemetry::LOAD_SPAN`]) and a count in [`telemetry::RELOADS`].
 //!
 //! `Send + Sync` when `P` is: share it between the threads that call plugins.
 
@@ -23,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 
-use crate::Error;
+use crate::{Error, telemetry};
 
 /// How long a file must be quiet after a change before it is loaded: a plugin being copied in
 /// is loaded once, when the copy is done, not half-written.
@@ -195,14 +196,23 @@ fn update<P, F: Fn(&Path) -> Result<P, Error>>(
     };
     let Ok(metadata) = std::fs::metadata(file) else {
         seen.remove(&name);
-        return write().remove(&name).map(|_| Event::Unloaded { name });
+        let event = write().remove(&name).map(|_| Event::Unloaded { name });
+        event.iter().for_each(Event::record);
+        return event;
     };
     let stamp = (metadata.modified().ok(), metadata.len());
     if seen.insert(name.clone(), stamp) == Some(stamp) {
         return None;
     }
+    let span = tracing::info_span!(
+        target: "plugin_host",
+        telemetry::LOAD_SPAN,
+        plugin = %name,
+        outcome = tracing::field::Empty,
+        duration_s = tracing::field::Empty,
+    );
     let start = Instant::now();
-    Some(match load(file) {
+    let event = match span.in_scope(|| load(file)) {
         Ok(plugin) => {
             let took = start.elapsed();
             match write().insert(name.clone(), Arc::new(plugin)) {
@@ -211,5 +221,37 @@ fn update<P, F: Fn(&Path) -> Result<P, Error>>(
             }
         }
         Err(error) => Event::Failed { name, error },
-    })
+    };
+    span.record("outcome", event.outcome());
+    span.record("duration_s", start.elapsed().as_secs_f64());
+    event.record();
+    Some(event)
+}
+
+impl Event {
+    /// The outcome label of the event, in [`telemetry::RELOADS`]: `loaded`, `reloaded`,
+    /// `failed` or `unloaded`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Loaded { .. } => "loaded",
+            Self::Reloaded { .. } => "reloaded",
+            Self::Failed { .. } => "failed",
+            Self::Unloaded { .. } => "unloaded",
+        }
+    }
+
+    /// The file name the event is about.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Loaded { name, .. }
+            | Self::Reloaded { name, .. }
+            | Self::Failed { name, .. }
+            | Self::Unloaded { name } => name,
+        }
+    }
+
+    /// Counts the event in [`telemetry::RELOADS`].
+    fn record(&self) {
+        telemetry::reloaded(self.name(), self.outcome());
+    }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use example_host::ExampleHost;
-use plugin_artifacts::LEGACY_GUEST;
+use plugin_artifacts::{COMPONENT_GUEST, LEGACY_GUEST};
 use plugin_host::{
     DirGrant, Error, ErrorKind, Failure, Grants, HostConfig, Limit, Limits, Manifest,
 };
@@ -18,13 +18,18 @@ use crate::host;
 /// A fresh folder holding a copy of the 0.1.0 guest as `plugin.wasm` and, if given, the
 /// manifest `plugin.toml`. Returns the plugin's path.
 fn plugin_with(name: &str, manifest: Option<&str>) -> PathBuf {
+    guest_with(LEGACY_GUEST, name, manifest)
+}
+
+/// As [`plugin_with`], for a copy of `guest`.
+fn guest_with(guest: &str, name: &str, manifest: Option<&str>) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("manifests")
         .join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let plugin = dir.join("plugin.wasm");
-    fs::copy(LEGACY_GUEST, &plugin).unwrap();
+    fs::copy(guest, &plugin).unwrap();
     if let Some(text) = manifest {
         fs::write(dir.join("plugin.toml"), text).unwrap();
     }
@@ -167,4 +172,29 @@ fn a_manifest_given_to_the_library_applies_like_one_beside_the_file() {
         loaded.manifest().unwrap().path(),
         PathBuf::from("given.toml")
     );
+}
+
+#[test]
+fn a_manifests_log_level_quiets_that_plugin_alone() {
+    // `sum-points([])` reports a warning with `log-message`.
+    let messages = |plugin: &PathBuf| {
+        let mut instance = host()
+            .load_component(plugin)
+            .unwrap()
+            .instantiate()
+            .unwrap();
+        instance.sum_points(&[]).unwrap().unwrap_err();
+        instance.take_messages().len()
+    };
+    let quiet = guest_with(COMPONENT_GUEST, "log-error", Some("log = \"error\"\n"));
+    let loud = guest_with(COMPONENT_GUEST, "log-warn", Some("log = \"warn\"\n"));
+    let silent = guest_with(COMPONENT_GUEST, "log-default", None);
+    assert_eq!(
+        (messages(&quiet), messages(&loud), messages(&silent)),
+        (0, 1, 1)
+    );
+    let wrong = guest_with(COMPONENT_GUEST, "log-wrong", Some("\nlog = \"loud\"\n"));
+    let error = host().load(&wrong).unwrap_err();
+    assert_eq!(at(&error), ("plugin.toml".to_owned(), Some(2)));
+    assert!(error.to_string().contains("not a log level"), "{error}");
 }

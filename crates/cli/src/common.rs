@@ -29,7 +29,12 @@ pub struct EngineArgs {
 impl EngineArgs {
     /// The example's host with these flags and `grants`.
     pub fn host(&self, grants: Grants) -> Result<ExampleHost, Error> {
-        ExampleHost::with_config(HostConfig {
+        ExampleHost::with_config(self.config(grants))
+    }
+
+    /// The host configuration of these flags and `grants`.
+    pub fn config(&self, grants: Grants) -> HostConfig {
+        HostConfig {
             limits: self.limits.limits(),
             grants,
             cache: if self.cache {
@@ -38,7 +43,7 @@ impl EngineArgs {
                 CompilationCache::Off
             },
             ..HostConfig::default()
-        })
+        }
     }
 }
 

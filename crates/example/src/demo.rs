@@ -258,7 +258,8 @@ pub fn chained(chain: &Dynamic<HostState>, shared: &SharedValue) -> Transcript {
         Dynamic::Component(_) => ("components, composed", "composed"),
     };
     let mut t = Transcript::new(chain.name(), kind.to_owned());
-    let state = HostState::new(chain.name().into(), shared.clone());
+    let state =
+        HostState::new(chain.name().into(), shared.clone()).with_log_level(chain.log_level());
     match chain.call_wave("foo", &["7"], state) {
         Ok(call) => {
             t.check(

@@ -158,6 +158,11 @@ impl ExampleHost {
         HostState::new(plugin.into(), self.shared.clone())
     }
 
+    /// [`ExampleHost::state`] for `plugin`, keeping its messages up to its log level.
+    fn state_of(&self, plugin: &Dynamic<HostState>) -> HostState {
+        self.state(plugin.name()).with_log_level(plugin.log_level())
+    }
+
     /// Loads the plugin at `path`, tells a component from a core module by its header, and
     /// checks it: a component against the world of the contract version it targets, a core
     /// module against the raw ABI.
@@ -243,7 +248,7 @@ impl ExampleHost {
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
         let plugin = self.host.dynamic(loaded)?;
-        let call = plugin.call_wave(function, args, self.state(plugin.name()));
+        let call = plugin.call_wave(function, args, self.state_of(&plugin));
         match (&call, loaded.component()) {
             (Err(error), Some(component))
                 if matches!(error.kind(), ErrorKind::NoSuchExport { .. })
@@ -273,7 +278,7 @@ impl ExampleHost {
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
         let plugin = self.chain(how, paths)?;
-        plugin.call_wave(function, args, self.state(plugin.name()))
+        plugin.call_wave(function, args, self.state_of(&plugin))
     }
 
     /// Joins the plugins at `paths` into one, in order, as `how` says: core modules linked

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use plugin_host::{Journal, Transactional};
+use tracing::level_filters::LevelFilter;
 
 use crate::SharedValue;
 use crate::contract::Level;
@@ -29,6 +30,8 @@ pub struct HostState {
     staged: Option<i32>,
     logged: Journal<i32>,
     messages: Journal<Message>,
+    /// The most verbose messages kept: more verbose ones are dropped.
+    log_level: LevelFilter,
 }
 
 impl HostState {
@@ -48,7 +51,7 @@ impl HostState {
     /// the host's own events (`RUST_LOG=plugin=warn`).
     pub const TRACING_TARGET: &str = "plugin";
 
-    /// The state of a new instance of `plugin`, acting on `shared`.
+    /// The state of a new instance of `plugin`, acting on `shared`, keeping every message.
     pub fn new(plugin: Arc<str>, shared: SharedValue) -> Self {
         Self {
             plugin,
@@ -56,6 +59,17 @@ impl HostState {
             staged: None,
             logged: Journal::new(Self::LOG_CAPACITY),
             messages: Journal::new(Self::MESSAGE_CAPACITY),
+            log_level: LevelFilter::TRACE,
+        }
+    }
+
+    /// The state, dropping the plugin's messages more verbose than `level` (neither logged
+    /// nor kept): the plugin's [`log_level`](plugin_host::Plugin::log_level), which its
+    /// manifest sets.
+    pub fn with_log_level(self, level: LevelFilter) -> Self {
+        Self {
+            log_level: level,
+            ..self
         }
     }
 
@@ -86,6 +100,16 @@ impl HostState {
     /// [`HostState::TRACING_TARGET`]) carrying the plugin's name, and a [`Message`] kept for
     /// the application.
     pub(crate) fn log_message(&mut self, level: Level, mut text: String) {
+        let verbosity = match level {
+            Level::Trace => tracing::Level::TRACE,
+            Level::Debug => tracing::Level::DEBUG,
+            Level::Info => tracing::Level::INFO,
+            Level::Warn => tracing::Level::WARN,
+            Level::Error => tracing::Level::ERROR,
+        };
+        if verbosity > self.log_level {
+            return;
+        }
         let plugin = &self.plugin;
         const TARGET: &str = HostState::TRACING_TARGET;
         match level {

@@ -129,7 +129,13 @@ where
         abi: PhantomData,
     };
     let engine = module.engine().clone();
-    Ok(Plugin::new(name, engine, policy, M::instantiator(typed)))
+    Ok(Plugin::new(
+        name,
+        B::ABI,
+        engine,
+        policy,
+        M::instantiator(typed),
+    ))
 }
 
 /// A core signature as `(i32, i32) -> (i64)`, the way `wasm-tools` prints it.

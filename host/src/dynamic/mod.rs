@@ -150,7 +150,7 @@ impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, 
             pre,
             state: PhantomData,
         };
-        let plugin = Plugin::new(name, engine, policy, M::instantiator(linked));
+        let plugin = Plugin::new(name, "", engine, policy, M::instantiator(linked));
         Ok(Self::with_plugin(plugin, code))
     }
 
@@ -362,6 +362,14 @@ impl<T: Transactional + Send + 'static, M: Mode> Dynamic<T, M> {
         match self {
             Self::Component(plugin) => plugin.name(),
             Self::CoreModule(plugin) => plugin.name(),
+        }
+    }
+
+    /// The most verbose of the plugin's log messages to keep ([`Plugin::log_level`]).
+    pub fn log_level(&self) -> tracing::level_filters::LevelFilter {
+        match self {
+            Self::Component(plugin) => plugin.plugin().log_level(),
+            Self::CoreModule(plugin) => plugin.plugin().log_level(),
         }
     }
 

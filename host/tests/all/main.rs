@@ -8,6 +8,7 @@ mod chain;
 mod limits;
 mod loading;
 mod staging;
+mod telemetry;
 mod worlds;
 
 use std::time::Duration;

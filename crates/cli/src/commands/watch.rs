@@ -2,11 +2,15 @@
 //! calls typed on standard input.
 
 use std::io::{self, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use example_host::ExampleHost;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use plugin_host::telemetry;
 use plugin_host::watch::{Event, PluginDirectory};
 
 use crate::commands::call;
@@ -36,12 +40,34 @@ pub struct Watch {
 
     #[command(flatten)]
     grants: GrantArgs,
+
+    /// Serve the plugins' metrics in the Prometheus text format at
+    /// http://ADDRESS/metrics (calls by outcome, call durations, instantiations, live
+    /// instances, memory high-water, fuel, dropped output, reloads).
+    #[arg(long, value_name = "ADDRESS")]
+    metrics: Option<SocketAddr>,
 }
 
 impl Watch {
     /// Watches the directory and answers calls typed on standard input until it ends.
     pub fn execute(self, output: Output) -> ExitCode {
-        let host = match self.engine.host(self.grants.grants()) {
+        let mut config = self.engine.config(self.grants.grants());
+        if let Some(address) = self.metrics {
+            let installed = PrometheusBuilder::new()
+                .with_http_listener(address)
+                .set_buckets_for_metric(
+                    Matcher::Full(telemetry::CALL_DURATION.into()),
+                    CALL_SECONDS_BUCKETS,
+                )
+                .and_then(|builder| builder.install());
+            if let Err(error) = installed {
+                eprintln!("error: cannot serve metrics at {address}: {error}");
+                return ExitCode::from(EXIT_LOAD_ERROR);
+            }
+            telemetry::describe();
+            config.metrics = true;
+        }
+        let host = match ExampleHost::with_config(config) {
             Ok(host) => Arc::new(host),
             Err(error) => {
                 print_error(&error);
@@ -94,6 +120,12 @@ impl Watch {
         ExitCode::SUCCESS
     }
 }
+
+/// The call-duration histogram's buckets, in seconds: from 10 µs (a call into a small plugin
+/// takes a few microseconds) to 10 s (past the default deadline).
+const CALL_SECONDS_BUCKETS: &[f64] = &[
+    0.000_01, 0.000_1, 0.000_5, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0,
+];
 
 /// One line for what happened in a watched directory.
 fn print_event(out: &mut impl Write, event: &Event) -> io::Result<()> {

@@ -50,6 +50,8 @@ pub struct ContractPlugin {
     contract: Arc<Contract>,
     shared: SharedValue,
     served: Served,
+    /// The plugin's log level, from its manifest.
+    log_level: tracing::level_filters::LevelFilter,
 }
 
 #[derive(Clone, Debug)]
@@ -85,6 +87,7 @@ impl ContractPlugin {
             contract,
             shared,
             served,
+            log_level: loaded.log_level(),
         })
     }
 
@@ -124,7 +127,8 @@ impl ContractPlugin {
     /// # Errors
     /// [`ErrorKind::Instantiate`] if the component traps or runs into a limit while initialising.
     pub fn instantiate(&self) -> Result<ContractInstance, Error> {
-        let state = HostState::new(self.name().into(), self.shared.clone());
+        let state =
+            HostState::new(self.name().into(), self.shared.clone()).with_log_level(self.log_level);
         let live = match &self.served {
             Served::V0_1_0(plugin) => Live::V0_1_0(plugin.instantiate(state)?),
             Served::V0_1_1(plugin) => Live::V0_1_1(plugin.instantiate(state)?),
