@@ -62,7 +62,7 @@ lint: setup
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
     cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
-    cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -- -D warnings
+    cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p debug-info-plugin -- -D warnings
 
 # Per-plugin metrics, scraped by a real Prometheus: installs Debian's `prometheus` if missing (as root), builds the CLI, a plugin and the hostile plugin, and runs tests/prometheus.py (calls sent to `plugin-host watch --metrics`, counted by outcome through Prometheus's HTTP API).
 metrics: setup

@@ -7,6 +7,7 @@ use std::thread;
 
 use wasmtime::{
     Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    WasmBacktraceDetails,
 };
 
 use crate::{Grants, Limits};
@@ -105,6 +106,9 @@ pub enum CompilationCache {
 /// - the component model on; `concurrency_support(false)`: the host makes no concurrent
 ///   (component-model-async) calls, and without it a store skips the concurrent-call state,
 ///   which makes every component call cheaper (`BENCHMARKS.md`, "What the tuning changed");
+/// - backtrace details on (`WasmBacktraceDetails::Enable`): a trap's backtrace
+///   ([`Error::wasm_backtrace`](crate::Error::wasm_backtrace)) gives the file and line of each
+///   frame of a plugin built with DWARF debug info;
 /// - the engine-wide parts of `limits` (epoch interruption, stack size, fuel if set);
 /// - the pooling allocator (or on-demand, see [`Allocator`]), with copy-on-write memory
 ///   initialisation (wasmtime's default, made explicit): a fresh instance maps its data
@@ -115,6 +119,7 @@ pub(crate) fn new_engine(config: &HostConfig) -> wasmtime::Result<(Engine, Alloc
     wasmtime_config
         .wasm_component_model(true)
         .concurrency_support(false)
+        .wasm_backtrace_details(WasmBacktraceDetails::Enable)
         .memory_init_cow(true);
     config.limits.configure(&mut wasmtime_config);
     if let Some(cache) = cache(&config.cache)? {

@@ -327,9 +327,25 @@ impl Error {
     }
 
     /// The guest's call stack at the moment a call or instantiation failed, when wasmtime
-    /// captured one. Frames are named from the module's `name` section when it has one.
+    /// captured one. Frames are named from the module's `name` section when it has one; for a
+    /// plugin built with DWARF debug info (Rust's `debug = "line-tables-only"` or more, C's
+    /// `-g`), each frame's [`symbols`](wasmtime::FrameInfo::symbols) also give the source file
+    /// and line, and the backtrace's `Display` shows them (`at src/lib.rs:17:5`).
     pub fn wasm_backtrace(&self) -> Option<&WasmBacktrace> {
         self.wasmtime_source()?.downcast_ref::<WasmBacktrace>()
+    }
+
+    /// Whether the error has a [backtrace](Error::wasm_backtrace) in which no frame has a
+    /// source file: the plugin was built without debug info, so a rebuild with it would show
+    /// file and line.
+    pub fn lacks_source_lines(&self) -> bool {
+        self.wasm_backtrace().is_some_and(|backtrace| {
+            let frames = backtrace.frames();
+            !frames.is_empty()
+                && frames
+                    .iter()
+                    .all(|frame| frame.symbols().iter().all(|symbol| symbol.file().is_none()))
+        })
     }
 
     /// The wasmtime error behind this one, whatever its kind.

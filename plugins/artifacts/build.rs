@@ -8,58 +8,75 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-/// A guest crate: its package, its wasm target, and the constant that names its `.wasm`.
+/// A guest crate: its package, its wasm target, the constant that names its `.wasm`, and
+/// whether it is built in cargo's `dev` profile (with debug info) instead of `release`.
 struct Guest {
     package: &'static str,
     target: &'static str,
     constant: &'static str,
+    debug: bool,
 }
 
-const GUESTS: [Guest; 9] = [
+const GUESTS: [Guest; 10] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
         constant: "COMPONENT_GUEST",
+        debug: false,
     },
     Guest {
         package: "legacy-guest",
         target: "wasm32-wasip2",
         constant: "LEGACY_GUEST",
+        debug: false,
     },
     Guest {
         package: "hostile-guest",
         target: "wasm32-wasip2",
         constant: "HOSTILE_GUEST",
+        debug: false,
     },
     Guest {
         package: "greeter-guest",
         target: "wasm32-wasip2",
         constant: "GREETER_GUEST",
+        debug: false,
     },
     Guest {
         package: "bot-plugin",
         target: "wasm32-wasip2",
         constant: "BOT_PLUGIN",
+        debug: false,
     },
     Guest {
         package: "compose-calc",
         target: "wasm32-wasip2",
         constant: "COMPOSE_CALC",
+        debug: false,
     },
     Guest {
         package: "core-plugin",
         target: "wasm32-wasip1",
         constant: "CORE_PLUGIN",
+        debug: false,
     },
     Guest {
         package: "raw-abi-plugin",
         target: "wasm32-wasip1",
         constant: "RAW_ABI_PLUGIN",
+        debug: false,
     },
     Guest {
         package: "core-calc",
         target: "wasm32-unknown-unknown",
         constant: "CORE_CALC",
+        debug: false,
+    },
+    Guest {
+        package: "debug-info-plugin",
+        target: "wasm32-unknown-unknown",
+        constant: "DEBUG_INFO_PLUGIN",
+        debug: true,
     },
 ];
 
@@ -82,6 +99,7 @@ fn main() -> ExitCode {
         "plugins/core",
         "plugins/raw-abi",
         "plugins/core-calc",
+        "plugins/debug-info",
         "plugins/toolbox",
         "plugins/compose",
         "examples/bot-host/wit",
@@ -97,7 +115,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         let file = format!("{}.wasm", guest.package.replace('-', "_"));
-        let wasm = target_dir.join(guest.target).join("release").join(&file);
+        let profile = if guest.debug { "debug" } else { "release" };
+        let wasm = target_dir.join(guest.target).join(profile).join(&file);
         writeln!(
             constants,
             "/// `{file}` (package `{}`), built for `{}`.\npub const {}: &str = {:?};",
@@ -131,7 +150,8 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Runs `cargo build --release --target <target> -p <package>` for one guest.
+/// Runs `cargo build --release --target <target> -p <package>` for one guest (without
+/// `--release` for a debug one).
 fn build(workspace: &Path, target_dir: &Path, guest: &Guest) -> Result<(), String> {
     if !target_installed(guest.target) {
         return Err(format!(
@@ -143,15 +163,9 @@ fn build(workspace: &Path, target_dir: &Path, guest: &Guest) -> Result<(), Strin
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            guest.target,
-            "-p",
-        ])
+        .args(["build", "--locked", "--target", guest.target, "-p"])
         .arg(guest.package)
+        .args((!guest.debug).then_some("--release"))
         .env("CARGO_TARGET_DIR", target_dir)
         // Flags meant for the host build must not leak into the wasm builds.
         .env_remove("RUSTFLAGS")

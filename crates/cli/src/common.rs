@@ -1,6 +1,7 @@
 //! What every command shares: the engine's flags, how to print, and the exit codes.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use example_host::{Error, ExampleHost};
@@ -69,10 +70,27 @@ pub fn print_or_stop(print: impl FnOnce(&mut io::StdoutLock<'static>) -> io::Res
     }
 }
 
-/// Prints an error with its causes on stderr.
+/// Whether `-v` was given: errors then say how to get source lines in a backtrace.
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Sets whether errors are printed for `-v`.
+pub fn set_verbose(verbose: bool) {
+    VERBOSE.store(verbose, Ordering::Relaxed);
+}
+
+/// Prints an error with its causes on stderr; with `-v`, a backtrace without source lines
+/// says how to get them.
 pub fn print_error(error: &Error) {
     eprintln!("error: {error:#}");
+    if VERBOSE.load(Ordering::Relaxed) && error.lacks_source_lines() {
+        eprintln!("{NO_SOURCE_LINES}");
+    }
 }
+
+/// What `-v` adds to a backtrace whose frames have no file and line.
+pub const NO_SOURCE_LINES: &str = "note: the plugin has no debug info, so its backtrace shows \
+no file and line; build it with debug info to see them (Rust: `debug = \"line-tables-only\"` \
+in the cargo profile; C and C++: `-g`)";
 
 /// Prints `value` as pretty JSON and a newline.
 pub fn json(out: &mut impl Write, value: &Value) -> io::Result<()> {

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         json: cli.json,
         verbose: cli.verbose > 0,
     };
+    common::set_verbose(output.verbose);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -3,6 +3,7 @@
 //! plugin), apart from the example world's tests in the workspace's `tests/`.
 
 mod asynchronous;
+mod backtraces;
 mod by_name;
 mod chain;
 mod limits;

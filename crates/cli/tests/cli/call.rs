@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crate::{expect, expect_error, plugin_host, scratch, text};
 use plugin_artifacts::{
-    COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST,
-    HOSTILE_GUEST, LEGACY_GUEST, WAT_TOOLBOX,
+    COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, DEBUG_INFO_PLUGIN,
+    GREETER_GUEST, HOSTILE_GUEST, LEGACY_GUEST, WAT_TOOLBOX,
 };
 
 #[test]
@@ -244,4 +244,20 @@ fn grants_give_exactly_the_directories_and_variables_asked_for() {
         stderr.contains("/no/such/dir is not a directory"),
         "{stderr}"
     );
+}
+
+#[test]
+fn with_v_a_trap_shows_source_lines_or_says_how_to_get_them() {
+    let output = plugin_host(&["call", "-v", DEBUG_INFO_PLUGIN, "run", "1"]);
+    let stderr = text(&output.stderr);
+    let at = format!(
+        "plugins/debug-info/src/lib.rs:{}",
+        debug_info_plugin::PANIC_LINE
+    );
+    assert!(stderr.contains(&at), "{stderr}");
+    assert!(!stderr.contains("no debug info"), "{stderr}");
+    let output = plugin_host(&["call", "-v", HOSTILE_GUEST, "trigger", "2"]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("has no debug info"), "{stderr}");
+    assert!(stderr.contains("line-tables-only"), "{stderr}");
 }
