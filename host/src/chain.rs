@@ -36,6 +36,7 @@ use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
 use crate::grants::Policy;
 use crate::kind::{self, Kind};
 use crate::plugin::Instantiate;
+use crate::profile::Code;
 use crate::state::{ComponentState, CoreState};
 use crate::{Error, ErrorKind, Plugin, Transactional};
 
@@ -77,6 +78,11 @@ fn unlinkable(member: &str) -> impl Fn(wasmtime::Error) -> Error + '_ {
     move |source| Error::wasmtime(ErrorKind::Unlinkable, member, source)
 }
 
+/// The code of every member, for the chain's profiler.
+fn codes<K: Kind>(members: &[Member<K>]) -> Vec<Code> {
+    members.iter().map(|(_, code)| K::code(code)).collect()
+}
+
 /// Links the core modules `members` in order against `linker`; the functions are the last
 /// member's.
 pub(crate) fn link<T: Transactional + Send + 'static>(
@@ -86,10 +92,11 @@ pub(crate) fn link<T: Transactional + Send + 'static>(
 ) -> Result<DynamicCoreModule<T>, Error> {
     let (name, last) = name_and_last::<kind::CoreModule>(&members)?;
     check_links(&members, linker)?;
+    let code = codes::<kind::CoreModule>(&members);
     let (engine, linker) = (last.engine().clone(), linker.clone());
     let instantiate: Box<dyn Instantiate<_, _>> =
         Box::new(move |store: &mut Store<_>| instantiate_links(&members, &linker, store));
-    let plugin = Plugin::new(name, "", engine, policy, instantiate);
+    let plugin = Plugin::new(name, "", code, engine, policy, instantiate);
     Ok(DynamicPlugin::with_plugin(plugin, &last))
 }
 
@@ -201,6 +208,7 @@ pub(crate) fn compose<T: Transactional + Send + 'static>(
     policy: Arc<Policy>,
 ) -> Result<DynamicComponent<T>, Error> {
     let (name, last) = name_and_last::<kind::Component>(&members)?;
+    let code = codes::<kind::Component>(&members);
     let mut chain: Vec<(InstancePre<ComponentState<T>>, Vec<Forward>)> = Vec::new();
     let mut slots = 0;
     for (position, (member, component)) in members.iter().enumerate() {
@@ -232,7 +240,7 @@ pub(crate) fn compose<T: Transactional + Send + 'static>(
         }
         last.ok_or_else(|| wasmtime::format_err!("a chain needs at least one plugin"))
     });
-    let plugin = Plugin::new(name, "", engine, policy, instantiate);
+    let plugin = Plugin::new(name, "", code, engine, policy, instantiate);
     Ok(DynamicPlugin::with_plugin(plugin, &last))
 }
 

@@ -18,6 +18,7 @@ use crate::asynchronous::{BoxFuture, InstantiateAsync};
 use crate::grants::Policy;
 use crate::mode::Mode;
 use crate::plugin::Instantiate;
+use crate::profile::Code;
 use crate::{Error, ErrorKind, Instance, Plugin};
 
 pub use crate::state::ComponentState;
@@ -114,6 +115,7 @@ where
     Ok(Plugin::new(
         name,
         B::WORLD,
+        vec![Code::Component(component.clone())],
         engine,
         policy,
         M::instantiator(typed),

@@ -20,6 +20,7 @@ use crate::inspect::{self, Inspection};
 use crate::manifest::Manifest;
 use crate::mode::{Blocking, Mode};
 use crate::precompiled::{self, Artifact};
+use crate::profile::Code;
 use crate::state::{ComponentState, CoreState};
 use crate::{Allocator, Error, ErrorKind, Grants, HostConfig, Limits, PluginKind, Transactional};
 
@@ -34,12 +35,6 @@ pub struct Compiled {
     /// The host's policy, or the narrower one of the plugin's manifest.
     policy: Arc<Policy>,
     manifest: Option<Arc<Manifest>>,
-}
-
-#[derive(Clone)]
-enum Code {
-    Component(Component),
-    CoreModule(Module),
 }
 
 impl Compiled {

@@ -9,6 +9,7 @@ use wasmtime::Store;
 use crate::limits::Limit;
 use crate::mode::{Blocking, Mode};
 use crate::plugin::Maker;
+use crate::profile::Profiler;
 use crate::state::StoreData;
 use crate::telemetry::{ExportMeter, Stopwatch};
 use crate::{CapturedOutput, Error, Limits};
@@ -52,6 +53,8 @@ pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
     meters: Vec<ExportMeter>,
     /// How many captured output bytes were dropped as of the last observed call.
     dropped_seen: u64,
+    /// The profile the instance's calls are sampled into, if any.
+    profiler: Option<Profiler>,
 }
 
 impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
@@ -63,7 +66,13 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
         live: L,
     ) -> Self {
         maker.telemetry.born();
+        let profiler = maker
+            .profiler
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
         Self {
+            profiler,
             maker,
             output,
             store: Some(store),
@@ -119,6 +128,12 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
     /// The limits the instance runs under.
     pub fn limits(&self) -> &Limits {
         &self.maker.policy.limits
+    }
+
+    /// Samples the instance's calls into `profiler` from now on (`None`: stops sampling), in
+    /// place of the plugin's ([`Plugin::profile`](crate::Plugin::profile)). Blocking calls only.
+    pub fn profile(&mut self, profiler: Option<&Profiler>) {
+        self.profiler = profiler.cloned();
     }
 
     /// Marks the instance poisoned: the next call runs on a fresh instance. For host-side
@@ -263,7 +278,14 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         let (Some(live), Some(store)) = (&self.live, &mut self.store) else {
             return Err(self.lost());
         };
-        let result = run(store, self.maker.budget, |store| f(live, store));
+        let budget = match &self.profiler {
+            None => self.maker.budget,
+            Some(profiler) => profiler.sample(store, self.maker.budget),
+        };
+        let result = run(store, budget, |store| f(live, store));
+        if self.profiler.is_some() {
+            store.epoch_deadline_trap();
+        }
         result.map_err(|failed| {
             self.live = None;
             failed.call(&self.maker.name, export)

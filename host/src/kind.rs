@@ -10,6 +10,7 @@ use wasmtime::Store;
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use crate::profile::Code;
 use crate::state::{ComponentParts, StoreState};
 
 /// What kind of WebAssembly binary a plugin is, read from its 8-byte header (magic `\0asm`, then
@@ -70,6 +71,10 @@ pub trait Kind: sealed::Sealed + Send + Sync + Sized + 'static {
     #[doc(hidden)]
     fn parts(wasi: WasiCtxBuilder) -> Self::Parts;
 
+    /// `code` as the library keeps it beside a plugin, for its profiler.
+    #[doc(hidden)]
+    fn code(code: &Self::Code) -> Code;
+
     /// Pre-links `code` against `linker`.
     #[doc(hidden)]
     fn pre<T: 'static>(
@@ -117,6 +122,10 @@ impl Kind for Component {
     type Instance = wasmtime::component::Instance;
     type Parts = ComponentParts;
 
+    fn code(code: &Self::Code) -> Code {
+        Code::Component(code.clone())
+    }
+
     fn parts(mut wasi: WasiCtxBuilder) -> ComponentParts {
         ComponentParts::new(wasi.build())
     }
@@ -150,6 +159,10 @@ impl Kind for CoreModule {
     type Pre<S: 'static> = wasmtime::InstancePre<S>;
     type Instance = wasmtime::Instance;
     type Parts = WasiP1Ctx;
+
+    fn code(code: &Self::Code) -> Code {
+        Code::CoreModule(code.clone())
+    }
 
     fn parts(mut wasi: WasiCtxBuilder) -> WasiP1Ctx {
         wasi.build_p1()

@@ -77,6 +77,7 @@ mod mode;
 mod output;
 mod plugin;
 pub mod precompiled;
+pub mod profile;
 mod staging;
 mod state;
 pub mod telemetry;

@@ -2,7 +2,7 @@
 //! plugin and both modes.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tracing::level_filters::LevelFilter;
 use wasmtime::{Engine, Store};
@@ -11,6 +11,7 @@ use wasmtime_wasi::WasiCtxBuilder;
 use crate::grants::Policy;
 use crate::instance::Budget;
 use crate::mode::{Blocking, Mode};
+use crate::profile::{Code, Profiler};
 use crate::state::StoreData;
 use crate::telemetry::Telemetry;
 use crate::{CapturedOutput, Error, Grants, Instance, Limits};
@@ -36,10 +37,11 @@ pub struct Plugin<S: 'static, L: 'static, M: Mode = Blocking> {
 
 impl<S: StoreData, L, M: Mode> Plugin<S, L, M> {
     /// A plugin named `name`, checked against `world` (the world's or ABI's name, or empty),
-    /// whose instances `instantiate` puts into their stores.
+    /// running `code`, whose instances `instantiate` puts into their stores.
     pub(crate) fn new(
         name: Arc<str>,
         world: &'static str,
+        code: Vec<Code>,
         engine: Engine,
         policy: Arc<Policy>,
         instantiate: Box<M::Instantiate<S, L>>,
@@ -47,6 +49,8 @@ impl<S: StoreData, L, M: Mode> Plugin<S, L, M> {
         Self {
             maker: Arc::new(Maker {
                 telemetry: Telemetry::new(name.clone(), world, policy.metrics),
+                code,
+                profiler: Mutex::new(None),
                 name,
                 engine,
                 budget: Budget::new(&policy.limits),
@@ -74,6 +78,30 @@ impl<S, L, M: Mode> Plugin<S, L, M> {
     /// manifest asks for.
     pub fn grants(&self) -> &Grants {
         &self.maker.policy.grants
+    }
+
+    /// A new profile of the plugin's code, for [`Plugin::profile`] or
+    /// [`Instance::profile`] ([`crate::profile`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Setup`](crate::ErrorKind::Setup) if wasmtime cannot profile the code.
+    pub fn profiler(&self) -> Result<Profiler, Error> {
+        Profiler::new(
+            self.maker.name.clone(),
+            &self.maker.engine,
+            &self.maker.code,
+        )
+    }
+
+    /// Samples every instance the plugin makes from now on into `profiler` (`None`: none
+    /// is sampled). Instances made before keep what they had ([`Instance::profile`]).
+    pub fn profile(&self, profiler: Option<&Profiler>) {
+        let mut current = self
+            .maker
+            .profiler
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *current = profiler.cloned();
     }
 
     /// The most verbose of the plugin's log messages the application should keep, as its
@@ -129,6 +157,10 @@ pub(crate) struct Maker<S: 'static, L: 'static, M: Mode> {
     pub(crate) budget: Budget,
     pub(crate) instantiate: Box<M::Instantiate<S, L>>,
     pub(crate) telemetry: Telemetry,
+    /// What the plugin runs, for its profiler.
+    code: Vec<Code>,
+    /// The profiler every new instance is attached to ([`Plugin::profile`]), if any.
+    pub(crate) profiler: Mutex<Option<Profiler>>,
     mode: PhantomData<fn() -> M>,
 }
 

@@ -247,8 +247,25 @@ impl ExampleHost {
         function: &str,
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
-        let plugin = self.host.dynamic(loaded)?;
-        let call = plugin.call_wave(function, args, self.state_of(&plugin));
+        self.call_wave_on(Some(loaded), &self.host.dynamic(loaded)?, function, args)
+    }
+
+    /// As [`ExampleHost::call_wave_loaded`], on `plugin`, made from `loaded` (or from a
+    /// chain, without one): for a plugin the caller has set up, with a profiler say. A
+    /// `loaded` component of an older version that lacks `function` is told apart from a
+    /// component without it.
+    ///
+    /// # Errors
+    /// As [`ExampleHost::call_wave_loaded`].
+    pub fn call_wave_on(
+        &self,
+        loaded: Option<&Compiled>,
+        plugin: &Dynamic<HostState>,
+        function: &str,
+        args: &[impl AsRef<str>],
+    ) -> Result<WaveCall, Error> {
+        let call = plugin.call_wave(function, args, self.state_of(plugin));
+        let Some(loaded) = loaded else { return call };
         match (&call, loaded.component()) {
             (Err(error), Some(component))
                 if matches!(error.kind(), ErrorKind::NoSuchExport { .. })
@@ -277,8 +294,7 @@ impl ExampleHost {
         function: &str,
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
-        let plugin = self.chain(how, paths)?;
-        plugin.call_wave(function, args, self.state_of(&plugin))
+        self.call_wave_on(None, &self.chain(how, paths)?, function, args)
     }
 
     /// Joins the plugins at `paths` into one, in order, as `how` says: core modules linked

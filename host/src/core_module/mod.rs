@@ -19,6 +19,7 @@ use crate::grants::Policy;
 use crate::kind::{self, Kind};
 use crate::mode::Mode;
 use crate::plugin::Instantiate;
+use crate::profile::Code;
 use crate::{Error, ErrorKind, Instance, Plugin, Transactional};
 
 pub use crate::state::CoreState;
@@ -132,6 +133,7 @@ where
     Ok(Plugin::new(
         name,
         B::ABI,
+        vec![Code::CoreModule(module.clone())],
         engine,
         policy,
         M::instantiator(typed),

@@ -44,6 +44,7 @@ use crate::grants::Policy;
 use crate::kind::{self, Kind};
 use crate::mode::{Blocking, Mode};
 use crate::plugin::Instantiate;
+use crate::profile::Profiler;
 use crate::state::StoreState;
 use crate::{Async, CapturedOutput, Error, ErrorKind, Instance, Plugin, PluginKind, Transactional};
 
@@ -150,7 +151,14 @@ impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, 
             pre,
             state: PhantomData,
         };
-        let plugin = Plugin::new(name, "", engine, policy, M::instantiator(linked));
+        let plugin = Plugin::new(
+            name,
+            "",
+            vec![K::code(code)],
+            engine,
+            policy,
+            M::instantiator(linked),
+        );
         Ok(Self::with_plugin(plugin, code))
     }
 
@@ -362,6 +370,26 @@ impl<T: Transactional + Send + 'static, M: Mode> Dynamic<T, M> {
         match self {
             Self::Component(plugin) => plugin.name(),
             Self::CoreModule(plugin) => plugin.name(),
+        }
+    }
+
+    /// A new profile of the plugin's code ([`Plugin::profiler`]).
+    ///
+    /// # Errors
+    /// As [`Plugin::profiler`].
+    pub fn profiler(&self) -> Result<Profiler, Error> {
+        match self {
+            Self::Component(plugin) => plugin.plugin().profiler(),
+            Self::CoreModule(plugin) => plugin.plugin().profiler(),
+        }
+    }
+
+    /// Samples every instance the plugin makes from now on into `profiler`
+    /// ([`Plugin::profile`]).
+    pub fn profile(&self, profiler: Option<&Profiler>) {
+        match self {
+            Self::Component(plugin) => plugin.plugin().profile(profiler),
+            Self::CoreModule(plugin) => plugin.plugin().profile(profiler),
         }
     }
 

@@ -8,6 +8,7 @@ mod by_name;
 mod chain;
 mod limits;
 mod loading;
+mod profile;
 mod staging;
 mod telemetry;
 mod worlds;

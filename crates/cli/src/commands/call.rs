@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use example_host::Chain;
 use plugin_host::dynamic::WaveCall;
+use plugin_host::profile::Profiler;
 use serde_json::{Value, json};
 
 use crate::common::{
@@ -29,7 +30,8 @@ use crate::grants::GrantArgs;
     plugin-host call --dir ./data::/data greeter.wasm read-file '\"/data/notes.txt\"'\n  \
     plugin-host call core_plugin.wasm simple_add 1 1\n  \
     plugin-host call --link core_calc.wasm core_toolbox.wasm foo 7\n  \
-    plugin-host call --compose calc.wasm toolbox.wasm foo 7")]
+    plugin-host call --compose calc.wasm toolbox.wasm foo 7\n  \
+    plugin-host call --profile busy.json guest.wasm just-add 1 2")]
 pub struct Call {
     /// With --link: PLUGIN and every file named after it are core modules, linked in order
     /// (each one's exports satisfy the next one's imports), and FUNCTION is the first
@@ -52,6 +54,11 @@ pub struct Call {
     /// The arguments, one WAVE value each. Negative numbers need no `--`.
     #[arg(allow_negative_numbers = true)]
     args: Vec<String>,
+
+    /// Sample the guest while it runs (every 10 ms) and write the profile to OUT.json, for
+    /// the Firefox Profiler (https://profiler.firefox.com, "Load a profile from file").
+    #[arg(long, value_name = "OUT.json")]
+    profile: Option<PathBuf>,
 
     #[command(flatten)]
     engine: EngineArgs,
@@ -80,20 +87,38 @@ impl Call {
             Some(how) => chained_call(how, self.plugin, self.function, self.args),
             None => (Target::One(self.plugin), self.function, self.args),
         };
-        let call = self
-            .engine
-            .host(self.grants.grants())
-            .and_then(|host| match &target {
-                Target::One(plugin) => host.call_wave(plugin, &function, &args),
-                Target::Chain(how, chain) => host.call_wave_chained(*how, chain, &function, &args),
-            });
-        let call = match call {
-            Ok(call) => call,
+        let call = self.engine.host(self.grants.grants()).and_then(|host| {
+            let (plugin, loaded) = match &target {
+                Target::One(path) => {
+                    let loaded = host.host().load(path)?;
+                    (host.host().dynamic(&loaded)?, Some(loaded))
+                }
+                Target::Chain(how, chain) => (host.chain(*how, chain)?, None),
+            };
+            let profiler = match &self.profile {
+                Some(_) => Some(plugin.profiler()?),
+                None => None,
+            };
+            plugin.profile(profiler.as_ref());
+            let call = host.call_wave_on(loaded.as_ref(), &plugin, &function, &args)?;
+            Ok((call, profiler))
+        });
+        let (call, profiler) = match call {
+            Ok(called) => called,
             Err(error) => {
                 print_error(&error);
                 return ExitCode::from(EXIT_LOAD_ERROR);
             }
         };
+        if let (Some(profiler), Some(out)) = (profiler, &self.profile)
+            && let Err(error) = write_profile(&profiler, out)
+        {
+            eprintln!(
+                "error: cannot write the profile to {}: {error}",
+                out.display()
+            );
+            return ExitCode::from(EXIT_LOAD_ERROR);
+        }
         print_or_stop(|out| {
             if output.json {
                 json(out, &call_json(&call))
@@ -107,6 +132,14 @@ impl Call {
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// Writes `profiler`'s profile to the file `out`; says why not if it cannot.
+pub fn write_profile(profiler: &Profiler, out: &Path) -> Result<(), String> {
+    let file = std::fs::File::create(out).map_err(|error| error.to_string())?;
+    profiler
+        .finish(io::BufWriter::new(file))
+        .map_err(|error| format!("{error:#}"))
 }
 
 /// Splits `call --link`'s (or `--compose`'s) arguments: `plugin` and the files after it are

@@ -261,3 +261,40 @@ fn with_v_a_trap_shows_source_lines_or_says_how_to_get_them() {
     assert!(stderr.contains("has no debug info"), "{stderr}");
     assert!(stderr.contains("line-tables-only"), "{stderr}");
 }
+
+#[test]
+fn call_profile_writes_a_profile_with_the_busy_function_in_its_samples() {
+    // `run(n)` spends its time in `$busy`, counting down from `n`.
+    let busy = wat::parse_str(
+        r#"(module
+          (func $busy (param $n i32) (result i32)
+            (loop $again
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br_if $again (i32.ne (local.get $n) (i32.const 0))))
+            (local.get $n))
+          (func (export "run") (param $n i32) (result i32)
+            (call $busy (local.get $n))))"#,
+    )
+    .unwrap();
+    let dir = scratch("profile");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (plugin, out) = (dir.join("busy.wasm"), dir.join("busy.json"));
+    std::fs::write(&plugin, busy).unwrap();
+    let args = [
+        "call",
+        "--profile",
+        out.to_str().unwrap(),
+        plugin.to_str().unwrap(),
+    ];
+    assert_eq!(
+        expect(0, &[&args[..], &["run", "268435456"]].concat()),
+        "0\n"
+    );
+    let profile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).expect("the profile is JSON");
+    let samples = profile["threads"][0]["samples"]["length"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(samples > 0, "{profile}");
+    assert!(profile.to_string().contains("busy"), "{profile}");
+}
