@@ -33,6 +33,9 @@ pub mod chains {}
 #[doc = include_str!("src/hot-reload.md")]
 pub mod hot_reload {}
 
+#[doc = include_str!("src/observability.md")]
+pub mod observability {}
+
 #[doc = include_str!("src/contract.md")]
 pub mod contract {}
 

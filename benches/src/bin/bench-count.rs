@@ -21,6 +21,7 @@ use std::process::{Command, ExitCode};
 use bot_host::Bot;
 use bot_host::serve::{Memory, Server};
 use example_host::{ExampleHost, Plugin, Point};
+use metrics_exporter_prometheus::PrometheusBuilder;
 use plugin_artifacts::{BOT_PLUGIN, Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
 use plugin_benches::{BareCore, BareHost, Point as BarePoint};
 use plugin_host::wasmtime::{Engine, Module};
@@ -42,6 +43,7 @@ const PATHS: &[HotPath] = &[
     path("component just-add", 1, 1000, Some(1.05)),
     path("component point-add", 1, 1000, Some(1.05)),
     path("component trigger", 1, 1000, Some(1.05)),
+    path("just-add, Prometheus", 1, 1000, Some(1.2)),
     path("guest -> host get", 100, 100, None),
     path("core just_add", 1, 1000, Some(1.2)),
     path("core point_add", 1, 1000, None),
@@ -52,11 +54,18 @@ const PATHS: &[HotPath] = &[
 ];
 
 /// Paths whose columns are not ours and bare wasmtime: (path, what `ours` is, what `bare` is).
-const BASELINES: &[(&str, &str, &str)] = &[(
-    "async bot reply",
-    "Instance::call on an Async host, via bot_host::serve (block_on, current-thread tokio)",
-    "our blocking Instance::call on the same plugin (bot_host::Bot)",
-)];
+const BASELINES: &[(&str, &str, &str)] = &[
+    (
+        "async bot reply",
+        "Instance::call on an Async host, via bot_host::serve (block_on, current-thread tokio)",
+        "our blocking Instance::call on the same plugin (bot_host::Bot)",
+    ),
+    (
+        "just-add, Prometheus",
+        "component just-add with HostConfig::metrics on, into metrics-exporter-prometheus's recorder",
+        "bare wasmtime's just-add, as in component just-add",
+    ),
+];
 
 const fn path(
     name: &'static str,
@@ -129,10 +138,11 @@ fn main() -> ExitCode {
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// The engine settings every measured process uses: the host's defaults with `allocator`, and
-/// a pool of [`POOL_INSTANCES`].
-fn host(allocator: Allocator) -> Result<ExampleHost> {
+/// a pool of [`POOL_INSTANCES`]; plugins record metrics if `metrics`.
+fn host(allocator: Allocator, metrics: bool) -> Result<ExampleHost> {
     let host = ExampleHost::with_config(HostConfig {
         allocator,
+        metrics,
         pool_instances: POOL_INSTANCES,
         ..HostConfig::default()
     })?;
@@ -182,7 +192,7 @@ fn prepare(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join(CPU_FILE), cpu_features().join(" "))?;
     Bot::new(bot_config(dir))?.add_plugin(BOT_PLUGIN)?;
-    let host = host(Allocator::Pooling)?;
+    let host = host(Allocator::Pooling, false)?;
     let engine = host.host().engine();
     for (guest, wasm) in GUESTS {
         std::fs::write(artifact(dir, Subject::Ours, guest), host.precompile(wasm)?)?;
@@ -330,11 +340,17 @@ fn counted(n: u32, mut op: impl FnMut()) {
 /// [`count_measured_loop`].
 fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
     check_cpu_features(dir)?;
-    let ours = host(if name == "instantiate on-demand" {
+    let allocator = if name == "instantiate on-demand" {
         Allocator::OnDemand
     } else {
         Allocator::Pooling
-    })?;
+    };
+    let metrics = name == "just-add, Prometheus" && subject == Subject::Ours;
+    if metrics {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        metrics::set_global_recorder(recorder).map_err(|_| "a recorder is already installed")?;
+    }
+    let ours = host(allocator, metrics)?;
     let engine = ours.host().engine().clone();
     let load = |guest| -> Result<Plugin> {
         Ok(ours.load_precompiled(artifact(dir, Subject::Ours, guest))?)
@@ -351,13 +367,13 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
     let (a, b) = (Point { x: 1, y: 2 }, Point { x: 3, y: 4 });
     let (bare_a, bare_b) = (BarePoint { x: 1, y: 2 }, BarePoint { x: 3, y: 4 });
     match (name, subject) {
-        ("component just-add", Subject::Ours) => {
+        ("component just-add" | "just-add, Prometheus", Subject::Ours) => {
             let mut instance = component("legacy")?.instantiate()?;
             counted(n, || {
                 black_box(instance.just_add(black_box(15), black_box(27)).unwrap());
             });
         }
-        ("component just-add", Subject::Bare) => {
+        ("component just-add" | "just-add, Prometheus", Subject::Bare) => {
             let (mut store, plugin) = bare()?.instantiate()?;
             counted(n, || {
                 black_box(
