@@ -74,6 +74,26 @@ impl Plugin {
             Self::CoreModule(_) => PluginKind::CoreModule,
         }
     }
+
+    /// A new profile of the plugin's code ([`plugin_host::Plugin::profiler`]).
+    ///
+    /// # Errors
+    /// As [`plugin_host::Plugin::profiler`].
+    pub fn profiler(&self) -> Result<plugin_host::profile::Profiler, Error> {
+        match self {
+            Self::Component(plugin) => plugin.profiler(),
+            Self::CoreModule(plugin) => plugin.profiler(),
+        }
+    }
+
+    /// Samples every instance made from now on into `profiler`
+    /// ([`plugin_host::Plugin::profile`]).
+    pub fn profile(&self, profiler: Option<&plugin_host::profile::Profiler>) {
+        match self {
+            Self::Component(plugin) => plugin.profile(profiler),
+            Self::CoreModule(plugin) => plugin.profile(profiler),
+        }
+    }
 }
 
 /// How several plugins are joined into one ([`ExampleHost::chain`]): each one's exports

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 use example_host::demo::{self, Check, Transcript};
 use example_host::{Chain, Error, ExampleHost, Plugin};
 use plugin_host::ErrorKind;
+use plugin_host::profile::Profiler;
 use serde_json::{Value, json};
 
+use crate::commands::call;
 use crate::common::{
     EXIT_FAILED, EXIT_LOAD_ERROR, EngineArgs, Output, json, ms, print_error, print_or_stop,
 };
@@ -49,6 +51,12 @@ pub struct Run {
     #[arg(long)]
     allow_precompiled: bool,
 
+    /// Sample each plugin's guest code while its checks run (every 10 ms) and write one
+    /// profile per plugin to DIR (`NAME.json`; `link.json`, `compose.json` for the chains),
+    /// for the Firefox Profiler (https://profiler.firefox.com).
+    #[arg(long, value_name = "DIR")]
+    profile: Option<PathBuf>,
+
     #[command(flatten)]
     engine: EngineArgs,
 
@@ -69,13 +77,23 @@ impl Run {
             }
         };
 
+        if let Some(dir) = &self.profile
+            && let Err(error) = std::fs::create_dir_all(dir)
+        {
+            eprintln!("error: cannot create {}: {error}", dir.display());
+            return ExitCode::from(EXIT_LOAD_ERROR);
+        }
         let (paths, mut load_failed) = expand(&self.paths, allow_precompiled);
         let mut runs = Vec::new();
         for path in &paths {
             let start = Instant::now();
             match load(&host, path, allow_precompiled) {
                 Ok(plugin) => {
-                    runs.push((demo::plugin(&plugin, host.shared_value()), start.elapsed()))
+                    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                    let profiled = Profiled::start(&self.profile, &stem, || plugin.profiler());
+                    plugin.profile(profiled.profiler());
+                    runs.push((demo::plugin(&plugin, host.shared_value()), start.elapsed()));
+                    load_failed |= !profiled.finish();
                 }
                 Err(error) => {
                     print_error(&error);
@@ -88,7 +106,14 @@ impl Run {
             let start = Instant::now();
             match host.chain(*how, chain) {
                 Ok(chain) => {
-                    runs.push((demo::chained(&chain, host.shared_value()), start.elapsed()))
+                    let name = match how {
+                        Chain::Link => "link",
+                        Chain::Compose => "compose",
+                    };
+                    let profiled = Profiled::start(&self.profile, name, || chain.profiler());
+                    chain.profile(profiled.profiler());
+                    runs.push((demo::chained(&chain, host.shared_value()), start.elapsed()));
+                    load_failed |= !profiled.finish();
                 }
                 Err(error) => {
                     print_error(&error);
@@ -116,6 +141,51 @@ impl Run {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// A profile being sampled for `run --profile DIR` and the file it goes to, or why there is
+/// none: `Ok(None)` without `--profile`.
+struct Profiled(Result<Option<(Profiler, PathBuf)>, Error>);
+
+impl Profiled {
+    /// A profile from `make` into `DIR/NAME.json` if `dir` is given.
+    fn start(
+        dir: &Option<PathBuf>,
+        name: &str,
+        make: impl FnOnce() -> Result<Profiler, Error>,
+    ) -> Self {
+        Self(match dir {
+            Some(dir) => make().map(|profiler| Some((profiler, dir.join(format!("{name}.json"))))),
+            None => Ok(None),
+        })
+    }
+
+    fn profiler(&self) -> Option<&Profiler> {
+        self.0.as_ref().ok()?.as_ref().map(|(profiler, _)| profiler)
+    }
+
+    /// Writes the profile; false if there is none for `--profile` or it could not be
+    /// written (the error is printed).
+    fn finish(self) -> bool {
+        let (profiler, out) = match self.0 {
+            Ok(Some(profiled)) => profiled,
+            Ok(None) => return true,
+            Err(error) => {
+                print_error(&error);
+                return false;
+            }
+        };
+        match call::write_profile(&profiler, &out) {
+            Ok(()) => true,
+            Err(error) => {
+                eprintln!(
+                    "error: cannot write the profile to {}: {error}",
+                    out.display()
+                );
+                false
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::{directory_with_plugin, expect, plugin_host, text, totals};
+use crate::{directory_with_plugin, expect, plugin_host, scratch, text, totals};
 use plugin_artifacts::{
     Behaviour, COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, HOSTILE_GUEST, LEGACY_GUEST,
 };
@@ -322,4 +322,31 @@ fn run_on_a_directory_reports_a_manifest_without_its_plugin() {
         text(&output.stdout).contains("legacy.wasm"),
         "the plugin still ran"
     );
+}
+
+#[test]
+fn run_profile_writes_a_profile_per_plugin_and_chain() {
+    let dir = scratch("run-profile");
+    let _ = std::fs::remove_dir_all(&dir);
+    let profiles = dir.to_str().unwrap();
+    let args = [
+        "run",
+        "-q",
+        "--profile",
+        profiles,
+        COMPONENT_GUEST,
+        CORE_PLUGIN,
+        "--link",
+        CORE_CALC,
+        CORE_TOOLBOX,
+    ];
+    expect(0, &args);
+    for name in ["guest.json", "core_plugin.json", "link.json"] {
+        let text = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let profile: serde_json::Value = serde_json::from_slice(&text).expect("JSON");
+        assert!(
+            profile["threads"][0]["samples"].is_object(),
+            "{name}: {profile}"
+        );
+    }
 }

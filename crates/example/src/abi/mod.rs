@@ -88,6 +88,20 @@ pub struct AbiPlugin {
 }
 
 impl AbiPlugin {
+    /// A new profile of the module's code ([`plugin_host::Plugin::profiler`]).
+    ///
+    /// # Errors
+    /// As [`plugin_host::Plugin::profiler`].
+    pub fn profiler(&self) -> Result<plugin_host::profile::Profiler, Error> {
+        self.plugin.profiler()
+    }
+
+    /// Samples every instance made from now on into `profiler`
+    /// ([`plugin_host::Plugin::profile`]).
+    pub fn profile(&self, profiler: Option<&plugin_host::profile::Profiler>) {
+        self.plugin.profile(profiler);
+    }
+
     pub(crate) fn new(plugin: CorePlugin<AbiExports, HostState>, shared: SharedValue) -> Self {
         Self { plugin, shared }
     }

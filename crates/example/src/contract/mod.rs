@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use plugin_host::component::{ComponentInstance, ComponentPlugin};
 use plugin_host::contract::Contract;
+use plugin_host::profile::Profiler;
 use plugin_host::{CapturedOutput, Compiled, Error, ErrorKind, PluginHost};
 
 use crate::{HostState, Message, SharedValue};
@@ -60,6 +61,17 @@ enum Served {
     V0_1_1(ComponentPlugin<v0_1_1::Plugin, HostState>),
 }
 
+/// Runs `$body` with `$plugin` bound to the served plugin, whatever its version: for what
+/// every version's plugin has.
+macro_rules! every_served {
+    ($served:expr, $plugin:ident => $body:expr) => {
+        match $served {
+            Served::V0_1_0($plugin) => $body,
+            Served::V0_1_1($plugin) => $body,
+        }
+    };
+}
+
 impl ContractPlugin {
     /// Tells the version `loaded` targets from its imports and checks it against that
     /// version's world.
@@ -93,10 +105,21 @@ impl ContractPlugin {
 
     /// The name the plugin was loaded under.
     pub fn name(&self) -> &str {
-        match &self.served {
-            Served::V0_1_0(plugin) => plugin.name(),
-            Served::V0_1_1(plugin) => plugin.name(),
-        }
+        every_served!(&self.served, plugin => plugin.name())
+    }
+
+    /// A new profile of the plugin's code ([`plugin_host::Plugin::profiler`]).
+    ///
+    /// # Errors
+    /// As [`plugin_host::Plugin::profiler`].
+    pub fn profiler(&self) -> Result<Profiler, Error> {
+        every_served!(&self.served, plugin => plugin.profiler())
+    }
+
+    /// Samples every instance made from now on into `profiler`
+    /// ([`plugin_host::Plugin::profile`]).
+    pub fn profile(&self, profiler: Option<&Profiler>) {
+        every_served!(&self.served, plugin => plugin.profile(profiler))
     }
 
     /// The version of the contract the plugin targets.
