@@ -22,7 +22,7 @@ use crate::mode::Mode;
 use crate::plugin::{Instantiate, Maker};
 use crate::state::{ComponentState, CoreState, StoreData};
 use crate::telemetry::Stopwatch;
-use crate::{CapturedOutput, Error, Instance, Plugin};
+use crate::{Error, Instance, Plugin};
 
 /// Calls are futures, for async applications (tokio): [`Instance::call`] is `async`. The
 /// application's host functions may be async, and a running guest yields to the runtime at
@@ -102,7 +102,9 @@ impl<S: StoreData, L> Maker<S, L, Async> {
         let span = self.telemetry.instantiate_span();
         let watch = Stopwatch::start();
         let live = instantiate(store).instrument(span.clone()).await;
-        self.instantiated(store, &span, watch, live.as_ref().map(|_| ()), renewal);
+        let outcome = live.as_ref().map(|_| ());
+        self.telemetry
+            .instantiated(&span, outcome, watch.took(), renewal);
         live
     }
 }
@@ -111,7 +113,7 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
     /// Instantiates the plugin `maker` makes in a new store holding `data`, yielding at every
     /// epoch tick.
     async fn new_async(maker: Arc<Maker<S, L, Async>>, data: S::Data) -> Result<Self, Error> {
-        let output = CapturedOutput::new(maker.policy.limits.output_bytes);
+        let output = maker.output();
         let mut store = maker.store(data, maker.wasi(&output)?);
         let live = maker.live(&mut store, false).await?;
         Ok(Self::assemble(maker, output, store, live))

@@ -3,7 +3,9 @@
 //! failure. This file is the blocking path; [`crate::asynchronous`] has the async one.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use tracing::Level;
 use wasmtime::Store;
 
 use crate::limits::Limit;
@@ -51,10 +53,10 @@ pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
     pub(crate) calling: bool,
     /// The metric handles of the exports called so far, when something observes calls.
     meters: Vec<ExportMeter>,
-    /// How many captured output bytes were dropped as of the last observed call.
-    dropped_seen: u64,
     /// The profile the instance's calls are sampled into, if any.
     profiler: Option<Profiler>,
+    /// Whether every call takes the watched path: metrics are on or a profiler is attached.
+    pub(crate) watched: bool,
 }
 
 impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
@@ -72,6 +74,7 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
         Self {
+            watched: maker.telemetry.metrics() || profiler.is_some(),
             profiler,
             maker,
             output,
@@ -79,7 +82,6 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
             live: Some(live),
             calling: false,
             meters: Vec::new(),
-            dropped_seen: 0,
         }
     }
 
@@ -94,30 +96,41 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
         outcome: Result<(), &Error>,
     ) {
         let took = watch.took();
-        let telemetry = &self.maker.telemetry;
-        let mut fuel = None;
-        if telemetry.metrics() {
-            if let Some(store) = &mut self.store {
-                telemetry.memory(store.data_mut().limiter().memory_peak() as u64);
-                fuel = self
-                    .maker
-                    .budget
-                    .fuel
-                    .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(budget)));
-            }
-            let dropped = self.output.dropped_bytes();
-            telemetry.output_dropped(dropped.saturating_sub(self.dropped_seen));
-            self.dropped_seen = dropped;
+        self.maker.telemetry.record(span, outcome, took);
+        if self.maker.telemetry.metrics() {
+            self.count(export, outcome, took);
         }
-        let meter = match self.meters.iter().position(|m| &*m.export == export) {
-            Some(at) => &self.meters[at],
-            None => {
-                let fuel_metered = self.maker.budget.fuel.is_some();
-                self.meters.push(telemetry.export(export, fuel_metered));
-                self.meters.last().expect("just pushed")
-            }
+    }
+
+    /// Counts a call of `export` that ended with `outcome` after `took` in the plugin's
+    /// metrics, with the fuel it burnt. The metrics' own part of every call: kept lean.
+    #[inline(always)]
+    pub(crate) fn count(&mut self, export: &str, outcome: Result<(), &Error>, took: Duration) {
+        let at = match self.meters.iter().position(|meter| meter.is(export)) {
+            Some(at) => at,
+            None => self.add_meter(export),
         };
-        telemetry.called(meter, span, outcome, took, fuel);
+        let meter = &self.meters[at];
+        match outcome {
+            Ok(()) => meter.ok.increment(1),
+            Err(_) => self.maker.telemetry.failed(meter, outcome),
+        }
+        meter.duration.record(took.as_secs_f64());
+        if let (Some(budget), Some(store)) = (self.maker.budget.fuel, &self.store) {
+            meter
+                .fuel
+                .increment(budget.saturating_sub(store.get_fuel().unwrap_or(budget)));
+        }
+    }
+
+    /// Registers the metrics of `export`, called for the first time on this instance; returns
+    /// where they are.
+    #[cold]
+    fn add_meter(&mut self, export: &str) -> usize {
+        let fuel_metered = self.maker.budget.fuel.is_some();
+        self.meters
+            .push(self.maker.telemetry.export(export, fuel_metered));
+        self.meters.len() - 1
     }
 
     /// The name the plugin was loaded under.
@@ -134,6 +147,7 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
     /// place of the plugin's ([`Plugin::profile`](crate::Plugin::profile)). Blocking calls only.
     pub fn profile(&mut self, profiler: Option<&Profiler>) {
         self.profiler = profiler.cloned();
+        self.watched = self.maker.telemetry.metrics() || self.profiler.is_some();
     }
 
     /// Marks the instance poisoned: the next call runs on a fresh instance. For host-side
@@ -183,23 +197,6 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
     }
 }
 
-impl<S: StoreData, L, M: Mode> Maker<S, L, M> {
-    /// Records an instantiation that `watch` timed and that ended with `outcome` in `store`;
-    /// `renewal` if it replaced an instance whose call failed.
-    pub(crate) fn instantiated(
-        &self,
-        store: &mut Store<S>,
-        span: &tracing::Span,
-        watch: Stopwatch,
-        outcome: Result<(), &Error>,
-        renewal: bool,
-    ) {
-        let telemetry = &self.telemetry;
-        telemetry.instantiated(span, outcome, watch.took(), renewal);
-        telemetry.memory(store.data_mut().limiter().memory_peak() as u64);
-    }
-}
-
 impl<S: StoreData, L> Maker<S, L, Blocking> {
     /// Instantiates the plugin in `store`, under the limits; `renewal` if it replaces an
     /// instance whose call failed.
@@ -216,7 +213,9 @@ impl<S: StoreData, L> Maker<S, L, Blocking> {
         let span = self.telemetry.instantiate_span();
         let watch = Stopwatch::start();
         let live = span.in_scope(|| instantiate(store));
-        self.instantiated(store, &span, watch, live.as_ref().map(|_| ()), renewal);
+        let outcome = live.as_ref().map(|_| ());
+        self.telemetry
+            .instantiated(&span, outcome, watch.took(), renewal);
         live
     }
 }
@@ -224,7 +223,7 @@ impl<S: StoreData, L> Maker<S, L, Blocking> {
 impl<S: StoreData, L> Instance<S, L, Blocking> {
     /// Instantiates the plugin `maker` makes in a new store holding `data`.
     pub(crate) fn new(maker: Arc<Maker<S, L, Blocking>>, data: S::Data) -> Result<Self, Error> {
-        let output = CapturedOutput::new(maker.policy.limits.output_bytes);
+        let output = maker.output();
         let mut store = maker.store(data, maker.wasi(&output)?);
         let live = maker.live(&mut store, false)?;
         Ok(Self::assemble(maker, output, store, live))
@@ -247,29 +246,16 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         export: &str,
         f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
-        if self.maker.telemetry.observed() {
-            return self.call_observed(export, f);
+        if self.watched || tracing::enabled!(target: "plugin_host", tracing::Level::DEBUG) {
+            return self.call_watched(export, f);
         }
-        self.call_unobserved(export, f)
+        self.call_plain(export, f)
     }
 
-    /// [`Instance::call`] in its span, timed and recorded.
-    #[inline(never)]
-    fn call_observed<R>(
-        &mut self,
-        export: &str,
-        f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
-    ) -> Result<R, Error> {
-        let span = self.maker.telemetry.call_span(export);
-        let watch = Stopwatch::start();
-        let result = span.in_scope(|| self.call_unobserved(export, f));
-        self.observe(export, &span, watch, result.as_ref().map(|_| ()));
-        result
-    }
-
-    /// [`Instance::call`] without telemetry.
-    #[inline]
-    fn call_unobserved<R>(
+    /// [`Instance::call`] with nothing watching: renews the instance if due, runs `f` under
+    /// the limits, poisons the instance if it fails.
+    #[inline(always)]
+    fn call_plain<R>(
         &mut self,
         export: &str,
         f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
@@ -278,18 +264,60 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         let (Some(live), Some(store)) = (&self.live, &mut self.store) else {
             return Err(self.lost());
         };
-        let budget = match &self.profiler {
-            None => self.maker.budget,
-            Some(profiler) => profiler.sample(store, self.maker.budget),
-        };
-        let result = run(store, budget, |store| f(live, store));
-        if self.profiler.is_some() {
-            store.epoch_deadline_trap();
-        }
+        let result = run(store, self.maker.budget, |store| f(live, store));
         result.map_err(|failed| {
             self.live = None;
             failed.call(&self.maker.name, export)
         })
+    }
+
+    /// [`Instance::call`] when something watches it: in its span, timed and recorded if
+    /// telemetry observes calls, sampled if a profiler is attached. Kept out of line: the
+    /// call path above only checks whether it is due.
+    #[inline(never)]
+    fn call_watched<R>(
+        &mut self,
+        export: &str,
+        f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        let spans = tracing::enabled!(target: "plugin_host", Level::DEBUG);
+        let observed = spans || self.maker.telemetry.metrics();
+        if !spans && self.profiler.is_none() {
+            // Metrics alone (what makes a call watched without spans or a profiler): the plain
+            // path, timed and counted.
+            let watch = Stopwatch::start();
+            let result = self.call_plain(export, f);
+            let took = watch.took();
+            self.count(export, result.as_ref().map(|_| ()), took);
+            return result;
+        }
+        let span = match spans {
+            true => self.maker.telemetry.call_span(export),
+            false => tracing::Span::none(),
+        };
+        let watch = Stopwatch::start();
+        let result = span.in_scope(|| {
+            self.ready()?;
+            let (Some(live), Some(store)) = (&self.live, &mut self.store) else {
+                return Err(self.lost());
+            };
+            let budget = match &self.profiler {
+                None => self.maker.budget,
+                Some(profiler) => profiler.sample(store, self.maker.budget),
+            };
+            let result = run(store, budget, |store| f(live, store));
+            if self.profiler.is_some() {
+                store.epoch_deadline_trap();
+            }
+            result.map_err(|failed| {
+                self.live = None;
+                failed.call(&self.maker.name, export)
+            })
+        });
+        if observed {
+            self.observe(export, &span, watch, result.as_ref().map(|_| ()));
+        }
+        result
     }
 
     /// Runs host-side code on the live instance without calling into it: no limits are set and

@@ -4,9 +4,12 @@
 //! [`PluginHost`](crate::PluginHost) turns them all on with the defaults of [`Limits::default`].
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{Config, ResourceLimiter};
+
+use crate::telemetry::MemoryMark;
 
 /// The resource limits every store of a [`PluginHost`](crate::PluginHost) runs under.
 ///
@@ -167,8 +170,8 @@ pub struct Limiter {
     memories: usize,
     tables: usize,
     refused: Option<Limit>,
-    /// The largest linear memory the store has allowed, in bytes.
-    memory_peak: usize,
+    /// Raised as memories grow, when the plugin records metrics.
+    memory_mark: Option<Arc<MemoryMark>>,
 }
 
 impl Limiter {
@@ -180,7 +183,7 @@ impl Limiter {
             memories: limits.memories,
             tables: limits.tables,
             refused: None,
-            memory_peak: 0,
+            memory_mark: None,
         }
     }
 
@@ -189,9 +192,9 @@ impl Limiter {
         self.refused.take()
     }
 
-    /// The largest linear memory the store has allowed so far, in bytes.
-    pub(crate) fn memory_peak(&self) -> usize {
-        self.memory_peak
+    /// Raises `mark` with every growth allowed from now on.
+    pub(crate) fn watch_memory(&mut self, mark: Option<Arc<MemoryMark>>) {
+        self.memory_mark = mark;
     }
 
     fn allow(&mut self, limit: Limit, desired: usize, maximum: usize) -> bool {
@@ -212,8 +215,8 @@ impl ResourceLimiter for Limiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = self.allow(Limit::Memory, desired, self.memory_bytes);
-        if allowed {
-            self.memory_peak = self.memory_peak.max(desired);
+        if let (true, Some(mark)) = (allowed, &self.memory_mark) {
+            mark.reached(desired as u64);
         }
         Ok(allowed)
     }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use metrics::Counter;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 use wasmtime_wasi::{WasiCtxBuilder, async_trait};
@@ -22,6 +23,8 @@ const WRITE_PERMIT: usize = 64 << 10;
 pub(crate) struct CapturedStream {
     capacity: usize,
     captured: Arc<Mutex<Captured>>,
+    /// The plugin's metric of dropped output (a no-op without metrics).
+    dropped_metric: Counter,
 }
 
 #[derive(Default)]
@@ -31,10 +34,11 @@ struct Captured {
 }
 
 impl CapturedStream {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, dropped_metric: Counter) -> Self {
         Self {
             capacity,
             captured: Arc::default(),
+            dropped_metric,
         }
     }
 
@@ -51,7 +55,11 @@ impl CapturedStream {
         let room = self.capacity.saturating_sub(captured.bytes.len());
         let kept = data.len().min(room);
         captured.bytes.extend_from_slice(&data[..kept]);
-        captured.dropped += (data.len() - kept) as u64;
+        let dropped = (data.len() - kept) as u64;
+        if dropped > 0 {
+            captured.dropped += dropped;
+            self.dropped_metric.increment(dropped);
+        }
     }
 
     fn text(&self) -> String {
@@ -139,11 +147,11 @@ impl std::fmt::Debug for CapturedOutput {
 }
 
 impl CapturedOutput {
-    /// Empty streams keeping `capacity` bytes each.
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// Empty streams keeping `capacity` bytes each, adding what they drop to `dropped`.
+    pub(crate) fn new(capacity: usize, dropped: Counter) -> Self {
         Self {
-            stdout: CapturedStream::new(capacity),
-            stderr: CapturedStream::new(capacity),
+            stdout: CapturedStream::new(capacity, dropped.clone()),
+            stderr: CapturedStream::new(capacity, dropped),
         }
     }
 
@@ -188,7 +196,7 @@ mod tests {
 
     #[test]
     fn keeps_the_first_bytes_up_to_the_capacity_and_counts_the_rest() {
-        let output = CapturedOutput::new(8);
+        let output = CapturedOutput::new(8, Counter::noop());
         let mut stream = output.stdout.clone();
         stream.write(Bytes::from_static(b"hello ")).unwrap();
         stream.write(Bytes::from_static(b"world")).unwrap();

@@ -172,10 +172,23 @@ impl<S: StoreData, L, M: Mode> Maker<S, L, M> {
             .map_err(|source| Error::instantiate(&self.name, source, None))
     }
 
+    /// Empty captured output for a new instance, counting what it drops in the plugin's
+    /// metrics.
+    pub(crate) fn output(&self) -> CapturedOutput {
+        CapturedOutput::new(
+            self.policy.limits.output_bytes,
+            self.telemetry.output_dropped(),
+        )
+    }
+
     /// A new store holding `data`.
     pub(crate) fn store(&self, data: S::Data, wasi: WasiCtxBuilder) -> Store<S> {
         let limits = &self.policy.limits;
         let mut store = Store::new(&self.engine, S::assemble(data, wasi, limits));
+        store
+            .data_mut()
+            .limiter()
+            .watch_memory(self.telemetry.memory_mark());
         store.limiter(|state| state.limiter());
         store.set_hostcall_fuel(limits.lifted_bytes);
         store

@@ -40,8 +40,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, Label, counter, gauge, histogram};
 use tracing::Span;
@@ -124,10 +124,9 @@ pub(crate) struct Telemetry {
     labels: Vec<Label>,
     live: Gauge,
     renewals: Counter,
-    memory: Gauge,
     output_dropped: Counter,
-    /// Shared by every plugin of the same labels ([`high_water`]).
-    memory_high_water: Arc<AtomicU64>,
+    /// Shared by every plugin of the same labels ([`high_water`]); `None` with metrics off.
+    memory: Option<Arc<MemoryMark>>,
 }
 
 impl Telemetry {
@@ -148,15 +147,18 @@ impl Telemetry {
         };
         Self {
             live: gauge_of(LIVE),
-            memory: gauge_of(MEMORY_HIGH_WATER),
             renewals: counter_of(RENEWALS),
             output_dropped: counter_of(OUTPUT_DROPPED),
             metrics,
             plugin,
             world,
-            memory_high_water: match metrics {
-                true => high_water(&labels),
-                false => Arc::default(),
+            memory: match metrics {
+                true => {
+                    // Calibrates the clock now, not in the plugin's first call.
+                    clock();
+                    Some(high_water(&labels))
+                }
+                false => None,
             },
             labels,
         }
@@ -228,32 +230,20 @@ impl Telemetry {
         }
     }
 
-    /// Records a call of `export` that ended with `outcome` after `took`, having burnt `fuel`.
-    pub(crate) fn called(
-        &self,
-        meter: &ExportMeter,
-        span: &Span,
-        outcome: Result<(), &Error>,
-        took: Duration,
-        fuel: Option<u64>,
-    ) {
-        let label = outcome_label(outcome);
-        record(span, label, took);
-        if !self.metrics {
-            return;
+    /// Fills in a finished call's `span` (if any subscriber wants it) with its outcome and
+    /// duration.
+    pub(crate) fn record(&self, span: &Span, outcome: Result<(), &Error>, took: Duration) {
+        if !span.is_disabled() {
+            record(span, outcome_label(outcome), took);
         }
-        match outcome {
-            Ok(()) => meter.ok.increment(1),
-            Err(_) => counter!(
-                CALLS,
-                self.with(&[("export", &meter.export), ("outcome", label)])
-            )
-            .increment(1),
-        }
-        meter.duration.record(took.as_secs_f64());
-        if let Some(fuel) = fuel {
-            meter.fuel.increment(fuel);
-        }
+    }
+
+    /// Counts a failed call of `meter`'s export under its outcome (registered now: failures
+    /// are rare, and their outcomes many).
+    #[cold]
+    pub(crate) fn failed(&self, meter: &ExportMeter, outcome: Result<(), &Error>) {
+        let outcome = ("outcome", outcome_label(outcome));
+        counter!(CALLS, self.with(&[("export", &meter.export), outcome])).increment(1);
     }
 
     /// Records an instantiation that ended with `outcome` after `took`; `renewal` if it
@@ -285,19 +275,14 @@ impl Telemetry {
         self.live.decrement(1);
     }
 
-    /// An instance's linear memory reached `bytes`: raises the high-water mark if above it.
-    pub(crate) fn memory(&self, bytes: u64) {
-        let before = self.memory_high_water.fetch_max(bytes, Ordering::Relaxed);
-        if bytes > before {
-            self.memory.set(bytes as f64);
-        }
+    /// The memory high-water mark a store's limiter raises as memories grow, with metrics on.
+    pub(crate) fn memory_mark(&self) -> Option<Arc<MemoryMark>> {
+        self.memory.clone()
     }
 
-    /// `bytes` more captured output was dropped.
-    pub(crate) fn output_dropped(&self, bytes: u64) {
-        if bytes > 0 {
-            self.output_dropped.increment(bytes);
-        }
+    /// The counter captured output adds what it drops to (a no-op with metrics off).
+    pub(crate) fn output_dropped(&self) -> Counter {
+        self.output_dropped.clone()
     }
 
     /// Whether metrics are recorded.
@@ -316,36 +301,78 @@ impl Telemetry {
     }
 }
 
+/// The largest linear memory any instance of a plugin reached, and its gauge: raised by the
+/// stores' limiters as memories grow (growing is rare; calls pay nothing for it).
+#[derive(Debug)]
+pub(crate) struct MemoryMark {
+    bytes: AtomicU64,
+    gauge: Gauge,
+}
+
+impl MemoryMark {
+    /// A linear memory reached `bytes`: raises the mark if above it.
+    pub(crate) fn reached(&self, bytes: u64) {
+        if bytes > self.bytes.fetch_max(bytes, Ordering::Relaxed) {
+            self.gauge.set(bytes as f64);
+        }
+    }
+}
+
 /// The memory high-water mark of the plugins labelled `labels`: one for every plugin made from
 /// the same name and world, so that a plugin made again (say, for each call) does not lower the
 /// gauge. Kept for the life of the process, as a recorder keeps its series.
-fn high_water(labels: &[Label]) -> Arc<AtomicU64> {
-    static MARKS: Mutex<BTreeMap<Vec<Label>, Arc<AtomicU64>>> = Mutex::new(BTreeMap::new());
+fn high_water(labels: &[Label]) -> Arc<MemoryMark> {
+    static MARKS: Mutex<BTreeMap<Vec<Label>, Arc<MemoryMark>>> = Mutex::new(BTreeMap::new());
     let mut marks = MARKS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    marks.entry(labels.to_vec()).or_default().clone()
+    let mark = marks.entry(labels.to_vec()).or_insert_with(|| {
+        Arc::new(MemoryMark {
+            bytes: AtomicU64::new(0),
+            gauge: gauge!(MEMORY_HIGH_WATER, labels.to_vec()),
+        })
+    });
+    mark.clone()
 }
 
 /// One export's metric handles, kept by each instance for the exports it has called.
 pub(crate) struct ExportMeter {
-    pub(crate) export: Box<str>,
-    ok: Counter,
-    duration: Histogram,
-    fuel: Counter,
+    export: Box<str>,
+    pub(crate) ok: Counter,
+    pub(crate) duration: Histogram,
+    pub(crate) fuel: Counter,
 }
 
-/// Times a call or instantiation.
-pub(crate) struct Stopwatch(Instant);
+impl ExportMeter {
+    /// Whether these are the metrics of `export`.
+    #[inline]
+    pub(crate) fn is(&self, export: &str) -> bool {
+        *self.export == *export
+    }
+}
+
+/// Times a call or instantiation, with `quanta`'s clock: the CPU's time-stamp counter where it
+/// is invariant, a few instructions to read and no system call (the monotonic clock where it is
+/// not). The first start calibrates it, once per process.
+pub(crate) struct Stopwatch(u64);
 
 impl Stopwatch {
+    #[inline]
     pub(crate) fn start() -> Self {
-        Self(Instant::now())
+        Self(clock().raw())
     }
 
+    #[inline]
     pub(crate) fn took(&self) -> Duration {
-        self.0.elapsed()
+        let clock = clock();
+        clock.delta(self.0, clock.raw())
     }
+}
+
+/// The process's one `quanta` clock.
+fn clock() -> &'static quanta::Clock {
+    static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
 }
 
 /// The outcome label of a call or instantiation.
