@@ -1,9 +1,10 @@
 //! Sampling a plugin's guest code with wasmtime's [`GuestProfiler`], into a profile the Firefox
 //! Profiler opens (<https://profiler.firefox.com>, its "processed profile format").
 //!
-//! A [`Profiler`] is made for one plugin ([`Plugin::profiler`]) and attached to one instance
-//! ([`Instance::profile`]) or to every instance the plugin makes from then on
-//! ([`Plugin::profile`]). While attached, each call samples the guest's stack at every epoch
+//! A [`Profiler`] is made for one plugin ([`Plugin::profiler`](crate::Plugin::profiler)) and
+//! attached to one instance ([`Instance::profile`](crate::Instance::profile)) or to every
+//! instance the plugin makes from then on ([`Plugin::profile`](crate::Plugin::profile)). While
+//! attached, each call samples the guest's stack at every epoch
 //! tick ([`Limits::EPOCH_TICK`](crate::Limits::EPOCH_TICK), so every 10 ms) instead of only
 //! checking its deadline; the deadline still holds. [`Profiler::finish`] writes the profile.
 //! Only the plugin's own modules appear in it (wasmtime's rule: host frames and other plugins'
