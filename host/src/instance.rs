@@ -56,7 +56,7 @@ pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
     /// The profile the instance's calls are sampled into, if any.
     profiler: Option<Profiler>,
     /// Whether every call takes the watched path: metrics are on or a profiler is attached.
-    pub(crate) watched: bool,
+    watched: bool,
 }
 
 impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
@@ -86,8 +86,9 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
     }
 
     /// Records a call of `export` that `watch` timed and that ended with `outcome`, in its
-    /// span and in the plugin's metrics: its duration, the fuel it burnt, the memory high-water
-    /// mark and the output dropped.
+    /// span and in the plugin's metrics ([`Instance::count`]; the memory high-water mark and
+    /// the dropped output are counted where they happen, by the limiter and the captured
+    /// output).
     pub(crate) fn observe(
         &mut self,
         export: &str,
