@@ -250,22 +250,31 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         if self.watched || tracing::enabled!(target: "plugin_host", tracing::Level::DEBUG) {
             return self.call_watched(export, f);
         }
-        self.call_plain(export, f)
+        self.call_plain(export, f, None)
     }
 
-    /// [`Instance::call`] with nothing watching: renews the instance if due, runs `f` under
-    /// the limits, poisons the instance if it fails.
+    /// [`Instance::call`] without telemetry: renews the instance if due, runs `f` under the
+    /// limits (sampled into `profiler`, if given), poisons the instance if it fails. Always
+    /// inlined: the unwatched call passes `None`, and the sampling falls away.
     #[inline(always)]
     fn call_plain<R>(
         &mut self,
         export: &str,
         f: impl FnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
+        profiler: Option<&Profiler>,
     ) -> Result<R, Error> {
         self.ready()?;
         let (Some(live), Some(store)) = (&self.live, &mut self.store) else {
             return Err(self.lost());
         };
-        let result = run(store, self.maker.budget, |store| f(live, store));
+        let budget = match profiler {
+            None => self.maker.budget,
+            Some(profiler) => profiler.sample(store, self.maker.budget),
+        };
+        let result = run(store, budget, |store| f(live, store));
+        if profiler.is_some() {
+            store.epoch_deadline_trap();
+        }
         result.map_err(|failed| {
             self.live = None;
             failed.call(&self.maker.name, export)
@@ -287,7 +296,7 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
             // Metrics alone (what makes a call watched without spans or a profiler): the plain
             // path, timed and counted.
             let watch = Stopwatch::start();
-            let result = self.call_plain(export, f);
+            let result = self.call_plain(export, f, None);
             let took = watch.took();
             self.count(export, result.as_ref().map(|_| ()), took);
             return result;
@@ -296,25 +305,9 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
             true => self.maker.telemetry.call_span(export),
             false => tracing::Span::none(),
         };
+        let profiler = self.profiler.clone();
         let watch = Stopwatch::start();
-        let result = span.in_scope(|| {
-            self.ready()?;
-            let (Some(live), Some(store)) = (&self.live, &mut self.store) else {
-                return Err(self.lost());
-            };
-            let budget = match &self.profiler {
-                None => self.maker.budget,
-                Some(profiler) => profiler.sample(store, self.maker.budget),
-            };
-            let result = run(store, budget, |store| f(live, store));
-            if self.profiler.is_some() {
-                store.epoch_deadline_trap();
-            }
-            result.map_err(|failed| {
-                self.live = None;
-                failed.call(&self.maker.name, export)
-            })
-        });
+        let result = span.in_scope(|| self.call_plain(export, f, profiler.as_ref()));
         if observed {
             self.observe(export, &span, watch, result.as_ref().map(|_| ()));
         }

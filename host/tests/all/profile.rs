@@ -4,23 +4,12 @@
 
 use std::time::Duration;
 
+use plugin_artifacts::WAT_BUSY;
 use plugin_host::Limits;
 use plugin_host::wasmtime::Val;
 use serde_json::Value;
 
 use crate::{core_module, host_with};
-
-/// `run(n)` calls `$idle` once, then `$busy`, which counts down from `n`.
-const BUSY: &str = r#"(module
-  (func $idle (result i32) (i32.const 0))
-  (func $busy (param $n i32) (result i32)
-    (loop $again
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br_if $again (i32.ne (local.get $n) (i32.const 0))))
-    (local.get $n))
-  (func (export "run") (param $n i32) (result i32)
-    (drop (call $idle))
-    (call $busy (local.get $n))))"#;
 
 /// The name of the function on top of each sample's stack in the processed-format `profile`.
 fn leaf_functions(profile: &Value) -> Vec<String> {
@@ -55,7 +44,7 @@ fn a_plugin_busy_in_one_function_shows_it_on_top_of_the_samples() {
         deadline: Duration::from_secs(60),
         ..Limits::default()
     });
-    let plugin = core_module(&host, BUSY);
+    let plugin = core_module(&host, WAT_BUSY);
     let profiler = plugin
         .plugin()
         .profiler()

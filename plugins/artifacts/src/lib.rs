@@ -4,6 +4,20 @@
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
+/// A core module in the WebAssembly text format whose `run(n)` calls `$idle` once, then `$busy`,
+/// which counts down from `n`: a plugin that spends its time in one named function, for the
+/// guest profiler's tests.
+pub const WAT_BUSY: &str = r#"(module
+  (func $idle (result i32) (i32.const 0))
+  (func $busy (param $n i32) (result i32)
+    (loop $again
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $again (i32.ne (local.get $n) (i32.const 0))))
+    (local.get $n))
+  (func (export "run") (param $n i32) (result i32)
+    (drop (call $idle))
+    (call $busy (local.get $n))))"#;
+
 /// A toolbox of the world `example:calc/toolbox` (`plugins/compose/wit`) in the WebAssembly text
 /// format: it imports `add` from `example:calc/math@0.1.0` and exports `foo(right)`, which
 /// returns `add(1, right)`. The consumer in the tests of load-time composition; the C toolbox

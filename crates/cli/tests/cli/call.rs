@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::{expect, expect_error, plugin_host, scratch, text};
 use plugin_artifacts::{
     COMPONENT_GUEST, COMPOSE_CALC, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, DEBUG_INFO_PLUGIN,
-    GREETER_GUEST, HOSTILE_GUEST, LEGACY_GUEST, WAT_TOOLBOX,
+    GREETER_GUEST, HOSTILE_GUEST, LEGACY_GUEST, WAT_BUSY, WAT_TOOLBOX,
 };
 
 #[test]
@@ -264,18 +264,7 @@ fn with_v_a_trap_shows_source_lines_or_says_how_to_get_them() {
 
 #[test]
 fn call_profile_writes_a_profile_with_the_busy_function_in_its_samples() {
-    // `run(n)` spends its time in `$busy`, counting down from `n`.
-    let busy = wat::parse_str(
-        r#"(module
-          (func $busy (param $n i32) (result i32)
-            (loop $again
-              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-              (br_if $again (i32.ne (local.get $n) (i32.const 0))))
-            (local.get $n))
-          (func (export "run") (param $n i32) (result i32)
-            (call $busy (local.get $n))))"#,
-    )
-    .unwrap();
+    let busy = wat::parse_str(WAT_BUSY).unwrap();
     let dir = scratch("profile");
     std::fs::create_dir_all(&dir).unwrap();
     let (plugin, out) = (dir.join("busy.wasm"), dir.join("busy.json"));
