@@ -27,9 +27,11 @@
 
 pub(crate) mod component;
 mod core;
+mod wave;
 
 pub use component::ComponentFunction;
 pub use core::CoreFunction;
+pub use wave::{WaveValue, to_wave};
 
 use std::fmt;
 use std::future::Future;
@@ -54,7 +56,7 @@ pub trait ByName: Kind {
     /// One exported function, with its type; `Display` writes its signature.
     type Function: Clone + fmt::Display + fmt::Debug + Send + Sync + 'static;
     /// A value a function takes or returns.
-    type Val: WasmValue + Clone + Send + Sync + 'static;
+    type Val: WaveValue + Clone + Send + Sync + 'static;
 
     /// Every function `code` exports, in its order.
     #[doc(hidden)]
@@ -440,16 +442,4 @@ pub struct WaveCall {
     pub results: Result<String, Error>,
     /// What the plugin wrote to stdout and stderr.
     pub output: CapturedOutput,
-}
-
-/// Results as WAVE text: one value as itself, several as a tuple `(a, b)`, none as the empty
-/// string. Values WAVE cannot write (resources, core references) are written as `<kind>`.
-pub fn to_wave<V: WasmValue>(results: &[V]) -> String {
-    let text =
-        |value: &V| wasm_wave::to_string(value).unwrap_or_else(|_| format!("<{:?}>", value.kind()));
-    match results {
-        [] => String::new(),
-        [one] => text(one),
-        many => format!("({})", many.iter().map(text).collect::<Vec<_>>().join(", ")),
-    }
 }

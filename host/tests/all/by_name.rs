@@ -137,3 +137,47 @@ fn a_core_modules_functions_take_and_return_numbers() {
         "{error:?}"
     );
 }
+
+/// A component with a resource `thing`, whose `make` returns a new one and `makes` two in a
+/// list beside a number.
+const THINGS: &str = r#"(component
+  (type $thing' (resource (rep i32)))
+  (export $thing "thing" (type $thing'))
+  (core func $new (canon resource.new $thing'))
+  (core module $m
+    (import "" "new" (func $new (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "make") (result i32) (call $new (i32.const 7)))
+    (func (export "makes") (result i32)
+      (i32.store (i32.const 16) (call $new (i32.const 1)))
+      (i32.store (i32.const 20) (call $new (i32.const 2)))
+      (i32.store (i32.const 0) (i32.const 16))
+      (i32.store (i32.const 4) (i32.const 2))
+      (i32.store (i32.const 8) (i32.const 42))
+      (i32.const 0)))
+  (core instance $i (instantiate $m (with "" (instance (export "new" (func $new))))))
+  (func (export "make") (result (own $thing)) (canon lift (core func $i "make")))
+  (func (export "makes") (result (tuple (list (own $thing)) u32))
+    (canon lift (core func $i "makes") (memory (core memory $i "memory")))))"#;
+
+#[test]
+fn returned_resource_handles_are_written_in_place_not_a_panic() {
+    let host = host::<()>();
+    let plugin = component(&host, THINGS);
+    assert_eq!(
+        plugin
+            .call_wave("make", &[] as &[&str], ())
+            .unwrap()
+            .results
+            .unwrap(),
+        "<own resource>"
+    );
+    assert_eq!(
+        plugin
+            .call_wave("makes", &[] as &[&str], ())
+            .unwrap()
+            .results
+            .unwrap(),
+        "([<own resource>, <own resource>], 42)"
+    );
+}
