@@ -60,7 +60,7 @@ lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked --features plugin-tests/polyglot -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
-    cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
+    cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p escape-plugin -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p debug-info-plugin -- -D warnings
 
@@ -171,6 +171,36 @@ book:
     install mdbook-linkcheck 0.7.7
     PATH="$tools/bin:$PATH" mdbook build docs -d "{{target}}/book"
 
+# Fuzz every target in fuzz/ for SECONDS each (cargo-fuzz with libFuzzer, on the stable toolchain: `-s none` builds without a sanitizer), starting from the corpus in fuzz/corpus; installs cargo-fuzz under the target folder the first time. A crash fails the recipe and leaves its input in the target folder's fuzz/artifacts.
+fuzz seconds="20":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tools="{{target}}/tools"
+    if ! "$tools/bin/cargo-fuzz" --version 2>/dev/null | grep -q "0.13.1"; then
+        echo "installing cargo-fuzz 0.13.1 (crates.io) into $tools"
+        cargo install -q --locked --root "$tools" cargo-fuzz --version 0.13.1
+    fi
+    export PATH="$tools/bin:$PATH"
+    # A development build (cranelift optimised, as for the tests), instrumented for coverage.
+    cargo fuzz build -s none --dev
+    work="{{target}}/fuzz"
+    for name in $(cargo fuzz list); do
+        mkdir -p "$work/corpus/$name" "$work/artifacts/$name"
+        cp -n fuzz/corpus/$name/* "$work/corpus/$name/" 2>/dev/null || true
+        log="$work/$name.log"
+        if ! cargo fuzz run -s none --dev "$name" "$work/corpus/$name" -- \
+                -max_total_time={{seconds}} -timeout=10 -rss_limit_mb=4096 \
+                -artifact_prefix="$work/artifacts/$name/" >"$log" 2>&1; then
+            tail -n 40 "$log"
+            echo "error: fuzz target $name failed; its input is in $work/artifacts/$name/:" \
+                 "once fixed, add it to fuzz/corpus/$name/ as a regression" >&2
+            exit 1
+        fi
+        runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
+        cov=$(sed -n 's/^#[0-9]*[[:space:]]*DONE[[:space:]]*cov: \([0-9]*\).*/\1/p' "$log")
+        echo "fuzz $name: $runs executions in {{seconds}} s, $cov coverage points, no crash"
+    done
+
 # Benchmarks: the host's hot paths against bare wasmtime (criterion, release build; see BENCHMARKS.md).
 bench: setup
     cargo bench --locked -p plugin-benches
@@ -179,6 +209,10 @@ bench: setup
 bench-count: setup valgrind
     cargo build --release --locked -p plugin-benches --bin bench-count
     {{target}}/release/bench-count
+
+# The soak: threads call 100 distinct plugin files (a fifth of them hostile) in a watched directory for SECONDS while a tenth of the files are replaced every second; fails unless every good call is right, every hostile one its typed failure, and resident memory, file descriptors and mapped regions stay within their bounds after warm-up (release build; prints the samples).
+soak seconds="60": setup
+    cargo run --release --locked -p plugin-benches --bin soak -- {{seconds}}
 
 # Density: resident memory per live instance, instantiation time as instances pile up, calls per second by threads (wall time: run on an idle machine).
 bench-density: setup

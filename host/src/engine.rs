@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use std::thread;
 
 use wasmtime::{
-    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
-    WasmBacktraceDetails,
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, WasmBacktraceDetails,
 };
 
 use crate::{Grants, Limits};
@@ -86,17 +85,38 @@ pub enum Allocator {
     OnDemand,
 }
 
-/// wasmtime's compilation cache: a compiled plugin is stored on disk, keyed by its bytes and
-/// the engine's configuration, so loading it again skips compilation.
+/// The compilation cache: a compiled plugin is stored on disk as a checked precompiled artifact
+/// ([`crate::precompiled`]), keyed by the SHA-256 of its bytes, under a folder named by the
+/// engine's fingerprint; loading the same bytes again deserializes it instead of compiling.
+/// An entry that is damaged (truncated, bit-flipped), another engine's or of another kind is
+/// never run: it is reported once (a `tracing` warning), and the plugin compiles from its
+/// bytes and replaces it. A folder that cannot be read or written, or a full disk, is reported
+/// once and plugins compile on every load.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum CompilationCache {
     /// Compile every time.
     #[default]
     Off,
-    /// wasmtime's default directory (on Linux `~/.cache/wasmtime`).
+    /// `$XDG_CACHE_HOME/plugin-host`, or `$HOME/.cache/plugin-host`; off if neither variable
+    /// is set.
     DefaultDirectory,
     /// This directory.
     Directory(PathBuf),
+}
+
+impl CompilationCache {
+    /// The folder the cache lives in, if it is on.
+    pub fn root(&self) -> Option<PathBuf> {
+        match self {
+            Self::Off => None,
+            Self::DefaultDirectory => std::env::var_os("XDG_CACHE_HOME")
+                .filter(|dir| !dir.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+                .map(|dir| dir.join("plugin-host")),
+            Self::Directory(dir) => Some(dir.clone()),
+        }
+    }
 }
 
 /// Builds the engine every plugin of a [`crate::PluginHost`] is compiled and run with, starts
@@ -112,8 +132,7 @@ pub enum CompilationCache {
 /// - the engine-wide parts of `limits` (epoch interruption, stack size, fuel if set);
 /// - the pooling allocator (or on-demand, see [`Allocator`]), with copy-on-write memory
 ///   initialisation (wasmtime's default, made explicit): a fresh instance maps its data
-///   segments instead of copying them;
-/// - the compilation cache, if asked for.
+///   segments instead of copying them.
 pub(crate) fn new_engine(config: &HostConfig) -> wasmtime::Result<(Engine, Allocator)> {
     let mut wasmtime_config = Config::new();
     wasmtime_config
@@ -122,9 +141,6 @@ pub(crate) fn new_engine(config: &HostConfig) -> wasmtime::Result<(Engine, Alloc
         .wasm_backtrace_details(WasmBacktraceDetails::Enable)
         .memory_init_cow(true);
     config.limits.configure(&mut wasmtime_config);
-    if let Some(cache) = cache(&config.cache)? {
-        wasmtime_config.cache(Some(cache));
-    }
     let engine = match config.allocator {
         Allocator::Pooling => {
             wasmtime_config.allocation_strategy(pooling(config));
@@ -174,18 +190,6 @@ fn pooling(config: &HostConfig) -> InstanceAllocationStrategy {
         .table_elements(limits.table_elements.max(POOL_TABLE_ELEMENTS))
         .table_keep_resident(TABLE_KEEP_RESIDENT);
     InstanceAllocationStrategy::Pooling(pool)
-}
-
-fn cache(setting: &CompilationCache) -> wasmtime::Result<Option<Cache>> {
-    let mut config = CacheConfig::new();
-    match setting {
-        CompilationCache::Off => return Ok(None),
-        CompilationCache::DefaultDirectory => {}
-        CompilationCache::Directory(directory) => {
-            config.with_directory(directory);
-        }
-    }
-    Cache::new(config).map(Some)
 }
 
 /// Starts a thread that advances `engine`'s epoch every [`Limits::EPOCH_TICK`], which is what

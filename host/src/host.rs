@@ -9,6 +9,7 @@ use tracing::level_filters::LevelFilter;
 use wasmtime::component::{Component, Linker as ComponentLinker};
 use wasmtime::{Engine, Linker, Module};
 
+use crate::cache::Cache;
 use crate::chain;
 use crate::component::{self, Bindings, ComponentPlugin};
 use crate::contract::Contract;
@@ -143,6 +144,7 @@ pub struct PluginHost<T: 'static, M: Mode = Blocking> {
     core_linker: Linker<CoreState<T>>,
     policy: Arc<Policy>,
     allocator: Allocator,
+    cache: Option<Arc<Cache>>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -178,9 +180,14 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     ///
     /// # Errors
     /// [`ErrorKind::Setup`] if wasmtime cannot create the engine (for example with
-    /// `max_wasm_stack` 0, or a cache directory it cannot create) or link WASI.
+    /// `max_wasm_stack` 0) or link WASI. A compilation cache folder that cannot be created is
+    /// not an error: it is reported when the first plugin is loaded, which then compiles.
     pub fn with_config(config: HostConfig) -> Result<Self, Error> {
         let (engine, allocator) = new_engine(&config).map_err(Error::setup)?;
+        let cache = config
+            .cache
+            .root()
+            .map(|root| Arc::new(Cache::new(&root, &engine)));
         let mut component_linker = ComponentLinker::new(&engine);
         M::add_wasi_p2(&mut component_linker).map_err(Error::setup)?;
         let mut core_linker = Linker::new(&engine);
@@ -196,6 +203,7 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
                 log: None,
             }),
             allocator,
+            cache,
             mode: PhantomData,
         })
     }
@@ -334,15 +342,23 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// # Errors
     /// As [`PluginHost::load`], but never [`ErrorKind::Read`].
     pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Compiled, Error> {
-        let compile_error = |source| Error::wasmtime(ErrorKind::Compile, name, source);
-        let code = match detect(name, bytes)? {
-            PluginKind::Component => Component::from_binary(&self.engine, bytes)
-                .map(Code::Component)
-                .map_err(compile_error)?,
-            PluginKind::CoreModule => Module::from_binary(&self.engine, bytes)
-                .map(Code::CoreModule)
-                .map_err(compile_error)?,
+        let kind = detect(name, bytes)?;
+        let compile = || {
+            match kind {
+                PluginKind::Component => {
+                    Component::from_binary(&self.engine, bytes).map(Artifact::Component)
+                }
+                PluginKind::CoreModule => {
+                    Module::from_binary(&self.engine, bytes).map(Artifact::Module)
+                }
+            }
+            .map_err(|source| Error::wasmtime(ErrorKind::Compile, name, source))
         };
+        let code = match &self.cache {
+            Some(cache) => cache.get_or_compile(&self.engine, name, bytes, kind, compile)?,
+            None => compile()?,
+        }
+        .into();
         Ok(Compiled {
             name: name.into(),
             code,
@@ -365,9 +381,21 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         let manifest = Manifest::beside(path.as_ref())?;
         let (name, artifact) = read(path.as_ref())?;
         let policy = self.policy_under(manifest.as_ref(), &artifact)?;
-        let code = match precompiled::deserialize(&self.engine, &artifact) {
-            Ok(Artifact::Component(component)) => Code::Component(component),
-            Ok(Artifact::Module(module)) => Code::CoreModule(module),
+        Ok(Compiled {
+            policy,
+            manifest: manifest.map(Arc::new),
+            ..self.load_precompiled_bytes(&name, &artifact)?
+        })
+    }
+
+    /// As [`PluginHost::load_precompiled`], for an artifact already in memory; `name` names
+    /// the plugin in errors.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotPrecompiled`] as for [`PluginHost::load_precompiled`].
+    pub fn load_precompiled_bytes(&self, name: &str, artifact: &[u8]) -> Result<Compiled, Error> {
+        let code = match precompiled::deserialize(&self.engine, artifact) {
+            Ok(artifact) => artifact.into(),
             Err(reason) => {
                 return Err(Error::new(ErrorKind::NotPrecompiled { reason }).with_plugin(name));
             }
@@ -375,8 +403,8 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         Ok(Compiled {
             name: name.into(),
             code,
-            policy,
-            manifest: manifest.map(Arc::new),
+            policy: self.policy.clone(),
+            manifest: None,
         })
     }
 
@@ -463,20 +491,46 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     ) -> Result<(Inspection, Compiled), Error> {
         let manifest = Manifest::beside(path.as_ref())?;
         let (compiled, bytes) = self.load_file(path.as_ref(), manifest)?;
-        let name = compiled.name.clone();
-        let inspection = match &compiled.code {
+        let inspection = self.inspect_compiled(&compiled, &bytes, contract)?;
+        Ok((inspection, compiled))
+    }
+
+    /// As [`PluginHost::inspect`], for bytes already in memory; `name` names the plugin in
+    /// errors and diagnostics.
+    ///
+    /// # Errors
+    /// As [`PluginHost::inspect`], but never [`ErrorKind::Read`].
+    pub fn inspect_bytes(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        contract: Option<&Contract>,
+    ) -> Result<(Inspection, Compiled), Error> {
+        let compiled = self.load_bytes(name, bytes)?;
+        let inspection = self.inspect_compiled(&compiled, bytes, contract)?;
+        Ok((inspection, compiled))
+    }
+
+    /// The report of [`PluginHost::inspect`] on `compiled`, whose bytes are `bytes`.
+    fn inspect_compiled(
+        &self,
+        compiled: &Compiled,
+        bytes: &[u8],
+        contract: Option<&Contract>,
+    ) -> Result<Inspection, Error> {
+        let name = &compiled.name;
+        Ok(match &compiled.code {
             Code::Component(component) => {
-                inspect::inspect_component(&bytes, component, &self.component_linker, contract)
+                inspect::inspect_component(bytes, component, &self.component_linker, contract)
                     .map(Inspection::Component)
                     .map_err(|reason| {
-                        Error::wasmtime(ErrorKind::Compile, &name, wasmtime::Error::msg(reason))
+                        Error::wasmtime(ErrorKind::Compile, name, wasmtime::Error::msg(reason))
                     })?
             }
             Code::CoreModule(module) => {
                 Inspection::CoreModule(inspect::inspect_core_module(module, &self.core_linker))
             }
-        };
-        Ok((inspection, compiled))
+        })
     }
 }
 

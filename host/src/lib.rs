@@ -59,6 +59,7 @@
 #![deny(unsafe_code)]
 
 pub mod asynchronous;
+mod cache;
 pub mod chain;
 pub mod component;
 pub mod contract;

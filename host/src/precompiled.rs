@@ -9,13 +9,16 @@
 //! |---|---|---|
 //! | 0 | 24 | [`MAGIC`] |
 //! | 24 | 8 | the engine fingerprint, little-endian `u64` |
-//! | 32 | rest | wasmtime's artifact (an ELF image of machine code) |
+//! | 32 | 16 | the payload's checksum: XXH3-128 of the rest, little-endian `u128` |
+//! | 48 | rest | wasmtime's artifact (an ELF image of machine code) |
 //!
 //! The fingerprint hashes `Engine::precompile_compatibility_hash`: the wasmtime version and
 //! every setting that changes the machine code. Deserializing runs that machine code, so the
 //! host deserializes only bytes that carry this header, carry the fingerprint of its own
-//! engine, and that `Engine::detect_precompiled` recognises. A fingerprint is not a
-//! signature: treat artifacts like executables, and load only those you made.
+//! engine, whose payload matches its checksum (a truncated, bit-flipped or spliced file is
+//! refused before wasmtime sees it), and that `Engine::detect_precompiled` recognises. Neither
+//! the fingerprint nor the checksum is a signature: anyone can write a file that passes both.
+//! Treat artifacts like executables, and load only those you made.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -24,11 +27,16 @@ use wasmtime::{Engine, Precompiled};
 /// The first bytes of every artifact.
 pub const MAGIC: &[u8; 24] = b"plugin-host precompiled\0";
 
-/// The length of the header: [`MAGIC`] and the fingerprint.
-const HEADER_LEN: usize = MAGIC.len() + 8;
+/// The length of the header: [`MAGIC`], the fingerprint and the checksum.
+const HEADER_LEN: usize = MAGIC.len() + 8 + 16;
+
+/// The checksum of a payload: XXH3-128, which catches damage, not forgery.
+fn checksum(payload: &[u8]) -> [u8; 16] {
+    xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes()
+}
 
 /// A `u64` that differs between engines whose artifacts are not interchangeable.
-fn fingerprint(engine: &Engine) -> u64 {
+pub(crate) fn fingerprint(engine: &Engine) -> u64 {
     let mut hasher = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     hasher.finish()
@@ -44,6 +52,7 @@ pub(crate) fn wrap(engine: &Engine, payload: &[u8]) -> Vec<u8> {
     let mut artifact = Vec::with_capacity(HEADER_LEN + payload.len());
     artifact.extend_from_slice(MAGIC);
     artifact.extend_from_slice(&fingerprint(engine).to_le_bytes());
+    artifact.extend_from_slice(&checksum(payload));
     artifact.extend_from_slice(payload);
     artifact
 }
@@ -52,8 +61,8 @@ pub(crate) fn wrap(engine: &Engine, payload: &[u8]) -> Vec<u8> {
 /// returns wasmtime's payload and what it holds.
 ///
 /// # Errors
-/// A sentence saying what is wrong: no header, another engine's fingerprint, or a payload
-/// that is not a wasmtime artifact.
+/// A sentence saying what is wrong: no header, another engine's fingerprint, a payload that
+/// does not match its checksum, or one that is not a wasmtime artifact.
 pub(crate) fn unwrap<'a>(
     engine: &Engine,
     artifact: &'a [u8],
@@ -61,7 +70,8 @@ pub(crate) fn unwrap<'a>(
     let Some((header, payload)) = artifact.split_at_checked(HEADER_LEN) else {
         return Err("it is too short to be a precompiled artifact".into());
     };
-    let (magic, made_by) = header.split_at(MAGIC.len());
+    let (magic, rest) = header.split_at(MAGIC.len());
+    let (made_by, sum) = rest.split_at(8);
     if magic != MAGIC {
         return Err("it does not start with the precompiled-artifact header".into());
     }
@@ -69,6 +79,13 @@ pub(crate) fn unwrap<'a>(
         return Err(
             "it was precompiled by an engine with another wasmtime version or configuration; \
              precompile it again with this host"
+                .into(),
+        );
+    }
+    if sum != checksum(payload) {
+        return Err(
+            "its payload does not match its checksum: the file is truncated or damaged \
+                    (or was made by an older plugin host); precompile it again"
                 .into(),
         );
     }
@@ -84,6 +101,33 @@ pub(crate) enum Artifact {
     Module(wasmtime::Module),
 }
 
+impl From<Artifact> for crate::profile::Code {
+    fn from(artifact: Artifact) -> Self {
+        match artifact {
+            Artifact::Component(component) => Self::Component(component),
+            Artifact::Module(module) => Self::CoreModule(module),
+        }
+    }
+}
+
+impl Artifact {
+    /// Which kind of plugin it is.
+    pub(crate) fn kind(&self) -> crate::PluginKind {
+        match self {
+            Self::Component(_) => crate::PluginKind::Component,
+            Self::Module(_) => crate::PluginKind::CoreModule,
+        }
+    }
+
+    /// wasmtime's precompiled bytes of it, the payload of an artifact.
+    pub(crate) fn serialize(&self) -> wasmtime::Result<Vec<u8>> {
+        match self {
+            Self::Component(component) => component.serialize(),
+            Self::Module(module) => module.serialize(),
+        }
+    }
+}
+
 /// Checks `artifact` with [`unwrap`], then deserializes it.
 ///
 /// # Errors
@@ -95,8 +139,9 @@ pub(crate) fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Artifact, 
         reason = "deserializing precompiled machine code is unsafe in wasmtime"
     )]
     // SAFETY: `unwrap` checked that the bytes carry this host's header with the fingerprint of
-    // this very engine configuration, and that wasmtime recognises the payload as its own
-    // artifact of this kind. wasmtime then checks the payload's own version and settings
+    // this very engine configuration, that the payload is the one the header was written for
+    // (its checksum), and that wasmtime recognises the payload as its own artifact of this
+    // kind. wasmtime then checks the payload's own version and settings
     // before using it. What remains (a forged artifact) is excluded by the callers' contract:
     // `PluginHost::load_precompiled` documents that only trusted artifacts may be loaded.
     let loaded = unsafe {
@@ -145,5 +190,23 @@ mod tests {
                 .unwrap_err()
                 .contains("payload")
         );
+    }
+
+    #[test]
+    fn a_truncated_or_bit_flipped_artifact_is_refused_before_wasmtime_sees_it() {
+        let engine = Engine::default();
+        let module = wat::parse_str("(module (func (export \"f\")))").unwrap();
+        let artifact = wrap(&engine, &engine.precompile_module(&module).unwrap());
+        let truncated = &artifact[..artifact.len() - 1];
+        assert!(unwrap(&engine, truncated).unwrap_err().contains("checksum"));
+        // Every byte of the payload, flipped one bit at a time.
+        for at in (HEADER_LEN..artifact.len()).step_by(7) {
+            let mut flipped = artifact.clone();
+            flipped[at] ^= 1 << (at % 8);
+            assert!(
+                unwrap(&engine, &flipped).unwrap_err().contains("checksum"),
+                "byte {at}"
+            );
+        }
     }
 }

@@ -17,7 +17,7 @@ struct Guest {
     debug: bool,
 }
 
-const GUESTS: [Guest; 10] = [
+const GUESTS: [Guest; 11] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
@@ -40,6 +40,12 @@ const GUESTS: [Guest; 10] = [
         package: "greeter-guest",
         target: "wasm32-wasip2",
         constant: "GREETER_GUEST",
+        debug: false,
+    },
+    Guest {
+        package: "escape-plugin",
+        target: "wasm32-wasip2",
+        constant: "ESCAPE_PLUGIN",
         debug: false,
     },
     Guest {
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
         "plugins/legacy",
         "plugins/hostile",
         "plugins/greeter",
+        "plugins/escape",
         "plugins/bot",
         "plugins/core",
         "plugins/raw-abi",

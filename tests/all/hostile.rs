@@ -3,9 +3,11 @@
 //! as it was, and the host (and the same plugin handle) keeps serving good calls afterwards.
 //! Malformed bytes, wrong kinds and world mismatches are in `bad_input`.
 
+use std::time::Duration;
+
 use example_host::{ExampleHost, Point, SharedValue};
 use plugin_artifacts::{Behaviour, COMPONENT_GUEST};
-use plugin_host::{Error, ErrorKind, Failure, Limit, Trap};
+use plugin_host::{Error, ErrorKind, Failure, Limit, Limits, Trap};
 
 use crate::{
     NO_ALLOCATOR, bounded, core_instance, expect_failure, host_with, hostile, short_deadline,
@@ -30,7 +32,12 @@ fn still_serving(host: &ExampleHost, instance: &mut example_host::ContractInstan
 
 /// Triggers `behaviour` in the hostile component and checks the failure is `expected`.
 fn component_case(behaviour: Behaviour, expected: Failure) -> Error {
-    let host = host_with(short_deadline());
+    component_case_under(short_deadline(), behaviour, expected)
+}
+
+/// As [`component_case`], on a host under `limits`.
+fn component_case_under(limits: Limits, behaviour: Behaviour, expected: Failure) -> Error {
+    let host = host_with(limits);
     let mut instance = hostile(&host);
     let error = bounded(&host, || {
         expect_failure(instance.trigger(behaviour.input()), expected)
@@ -118,7 +125,16 @@ fn unbounded_recursion_overflows_the_stack() {
 
 #[test]
 fn allocating_until_it_fails_hits_the_memory_limit() {
-    component_case(Behaviour::AllocateForever, Failure::Limit(Limit::Memory));
+    // The deadline only guards against a hang here: at the short one, a loaded machine once
+    // took longer to fault in 64 MiB than the deadline allowed, and the call timed out first.
+    component_case_under(
+        Limits {
+            deadline: Duration::from_secs(10),
+            ..short_deadline()
+        },
+        Behaviour::AllocateForever,
+        Failure::Limit(Limit::Memory),
+    );
 }
 
 #[test]

@@ -18,8 +18,9 @@ pub const EXIT_LOAD_ERROR: u8 = 2;
 /// Flags that shape the engine, shared by every command.
 #[derive(clap::Args)]
 pub struct EngineArgs {
-    /// Cache compiled plugins in wasmtime's default cache directory (on Linux
-    /// `~/.cache/wasmtime`), so that loading the same plugin again skips compiling.
+    /// Cache compiled plugins in the host's default cache directory
+    /// (`$XDG_CACHE_HOME/plugin-host` or `~/.cache/plugin-host`), so that loading the same
+    /// plugin again skips compiling; a damaged entry is reported and compiled afresh.
     #[arg(long)]
     cache: bool,
 

@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn values_wave_writes_are_written_by_wave() {
         let point = Val::Record(vec![("x".into(), Val::S32(-2)), ("y".into(), Val::S32(1))]);
-        assert_eq!(to_wave(&[point.clone()]), "{x: -2, y: 1}");
+        assert_eq!(to_wave(std::slice::from_ref(&point)), "{x: -2, y: 1}");
         assert_eq!(to_wave(&[Val::U8(1), point]), "(1, {x: -2, y: 1})");
         assert_eq!(to_wave::<Val>(&[]), "");
     }

@@ -6,6 +6,7 @@ mod asynchronous;
 mod backtraces;
 mod by_name;
 mod chain;
+mod escapes;
 mod limits;
 mod loading;
 mod profile;
