@@ -63,6 +63,23 @@ fn an_artifact_from_an_incompatible_engine_is_refused_before_deserializing() {
 }
 
 #[test]
+fn a_truncated_or_bit_flipped_artifact_is_refused_before_deserializing() {
+    let host = host();
+    let artifact = precompile_to(&host, COMPONENT_GUEST, "damaged.cwasm");
+    let good = fs::read(&artifact).unwrap();
+    let mut flipped = good.clone();
+    flipped[good.len() / 2] ^= 0x04;
+    for damaged in [&good[..good.len() - 100], &flipped[..]] {
+        fs::write(&artifact, damaged).unwrap();
+        let error = host.load_precompiled(&artifact).unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::NotPrecompiled { reason } if reason.contains("checksum")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
 fn plain_wasm_is_not_loaded_as_an_artifact() {
     let error = host().load_precompiled(COMPONENT_GUEST).unwrap_err();
     assert!(
