@@ -12,6 +12,8 @@ core_toolbox := target / "wasm32-unknown-unknown/release/core_toolbox.wasm"
 # The plugins in C, Python and JavaScript, their toolchains, and the composition (`just polyglot`).
 polyglot_dir := target / "polyglot"
 compose_calc := target / "wasm32-wasip2/release/compose_calc.wasm"
+# The fuzz targets' own target folder: they are built with other flags than everything else.
+fuzz_build := target / "fuzz-build"
 
 # List the recipes.
 default:
@@ -171,8 +173,8 @@ book:
     install mdbook-linkcheck 0.7.7
     PATH="$tools/bin:$PATH" mdbook build docs -d "{{target}}/book"
 
-# Fuzz every target in fuzz/ for SECONDS each (cargo-fuzz with libFuzzer, on the stable toolchain: `-s none` builds without a sanitizer), starting from the corpus in fuzz/corpus; installs cargo-fuzz under the target folder the first time. A crash fails the recipe and leaves its input in the target folder's fuzz/artifacts.
-fuzz seconds="20":
+# Build the fuzz targets in fuzz/ (cargo-fuzz with libFuzzer, on the stable toolchain: `-s none` instruments for coverage without a sanitizer), into a target folder of their own; installs cargo-fuzz under the target folder the first time.
+fuzz-build:
     #!/usr/bin/env bash
     set -euo pipefail
     tools="{{target}}/tools"
@@ -180,15 +182,20 @@ fuzz seconds="20":
         echo "installing cargo-fuzz 0.13.1 (crates.io) into $tools"
         cargo install -q --locked --root "$tools" cargo-fuzz --version 0.13.1
     fi
-    export PATH="$tools/bin:$PATH"
     # A development build (cranelift optimised, as for the tests), instrumented for coverage.
-    cargo fuzz build -s none --dev
+    "$tools/bin/cargo-fuzz" build -s none --dev --target-dir "{{fuzz_build}}"
+
+# Fuzz every target in fuzz/ for SECONDS each, starting from the corpus in fuzz/corpus (building them first: `just fuzz-build`). A crash fails the recipe and leaves its input in the target folder's fuzz/artifacts.
+fuzz seconds="20": fuzz-build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    fuzz="{{target}}/tools/bin/cargo-fuzz"
     work="{{target}}/fuzz"
-    for name in $(cargo fuzz list); do
+    for name in $("$fuzz" list); do
         mkdir -p "$work/corpus/$name" "$work/artifacts/$name"
         cp -n fuzz/corpus/$name/* "$work/corpus/$name/" 2>/dev/null || true
         log="$work/$name.log"
-        if ! cargo fuzz run -s none --dev "$name" "$work/corpus/$name" -- \
+        if ! "$fuzz" run -s none --dev --target-dir "{{fuzz_build}}" "$name" "$work/corpus/$name" -- \
                 -max_total_time={{seconds}} -timeout=10 -rss_limit_mb=4096 \
                 -artifact_prefix="$work/artifacts/$name/" >"$log" 2>&1; then
             tail -n 40 "$log"

@@ -15,7 +15,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{ErrorKind as IoErrorKind, Write};
+use std::io::ErrorKind as IoErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -97,15 +97,13 @@ impl Cache {
         Ok(compiled)
     }
 
-    /// Writes `artifact` at `entry` whole or not at all: into a temporary file beside it,
-    /// renamed into place.
+    /// Writes `artifact` at `entry`: into a temporary file beside it, renamed into place, so a
+    /// reader (another host sharing the folder) never sees half of it. It is not synced: an
+    /// entry a crash cuts short fails its checksum and is replaced.
     fn store(&self, entry: &Path, artifact: &[u8]) -> std::io::Result<()> {
         fs::create_dir_all(&self.dir)?;
         let temporary = entry.with_extension(format!("{}.tmp", std::process::id()));
-        let written = fs::File::create(&temporary).and_then(|mut file| {
-            file.write_all(artifact)?;
-            file.sync_data()
-        });
+        let written = fs::write(&temporary, artifact);
         match written.and_then(|()| fs::rename(&temporary, entry)) {
             Ok(()) => Ok(()),
             Err(error) => {

@@ -144,7 +144,7 @@ pub struct PluginHost<T: 'static, M: Mode = Blocking> {
     core_linker: Linker<CoreState<T>>,
     policy: Arc<Policy>,
     allocator: Allocator,
-    cache: Option<Arc<Cache>>,
+    cache: Option<Cache>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -184,10 +184,7 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// not an error: it is reported when the first plugin is loaded, which then compiles.
     pub fn with_config(config: HostConfig) -> Result<Self, Error> {
         let (engine, allocator) = new_engine(&config).map_err(Error::setup)?;
-        let cache = config
-            .cache
-            .root()
-            .map(|root| Arc::new(Cache::new(&root, &engine)));
+        let cache = config.cache.root().map(|root| Cache::new(&root, &engine));
         let mut component_linker = ComponentLinker::new(&engine);
         M::add_wasi_p2(&mut component_linker).map_err(Error::setup)?;
         let mut core_linker = Linker::new(&engine);

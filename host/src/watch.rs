@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -79,7 +80,18 @@ type Loader<F> = Arc<Mutex<(Seen, F)>>;
 pub struct PluginDirectory<P> {
     plugins: Plugins<P>,
     events: Mutex<Receiver<Event>>,
+    /// Set when the directory is dropped: the watcher's thread loads nothing more, so it ends
+    /// as soon as it has read the changes queued before it, and with it the `load` function
+    /// (and the engine it holds). Without it, a directory dropped while its files change kept
+    /// compiling every queued change first (found by `just soak`).
+    closed: Arc<AtomicBool>,
     _watcher: Debouncer<RecommendedWatcher>,
+}
+
+impl<P> Drop for PluginDirectory<P> {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
 }
 
 impl<P: Send + Sync + 'static> PluginDirectory<P> {
@@ -99,11 +111,16 @@ impl<P: Send + Sync + 'static> PluginDirectory<P> {
         // The watcher starts before the first scan, so that no change falls between the two;
         // what both see is loaded once (the stamps in `Seen` tell).
         let loader = Arc::new(Mutex::new((Seen::new(), load)));
+        let closed = Arc::new(AtomicBool::new(false));
         let on_change = {
             let (plugins, loader, sender) = (plugins.clone(), loader.clone(), sender.clone());
+            let closed = closed.clone();
             move |result: DebounceEventResult| {
                 let Ok(changes) = result else { return };
                 for change in changes.iter().filter(|change| is_plugin(&change.path)) {
+                    if closed.load(Ordering::Relaxed) {
+                        return;
+                    }
                     if let Some(event) = update(&plugins, &loader, &change.path) {
                         // The directory's owner may have dropped the receiver: nobody to tell.
                         let _ = sender.send(event);
@@ -129,6 +146,7 @@ impl<P: Send + Sync + 'static> PluginDirectory<P> {
         Ok(Self {
             plugins,
             events: Mutex::new(events),
+            closed,
             _watcher: watcher,
         })
     }
