@@ -173,8 +173,8 @@ book:
     install mdbook-linkcheck 0.7.7
     PATH="$tools/bin:$PATH" mdbook build docs -d "{{target}}/book"
 
-# Build the fuzz targets in fuzz/ (cargo-fuzz with libFuzzer, on the stable toolchain: `-s none` instruments for coverage without a sanitizer), into a target folder of their own; installs cargo-fuzz under the target folder the first time.
-fuzz-build:
+# Build the fuzz targets in fuzz/ (cargo-fuzz with libFuzzer, on the stable toolchain: `-s none` instruments for coverage without a sanitizer), into a target folder of their own; installs cargo-fuzz under the target folder the first time, and a C++ compiler for libFuzzer if there is none.
+fuzz-build: cxx
     #!/usr/bin/env bash
     set -euo pipefail
     tools="{{target}}/tools"
