@@ -46,8 +46,8 @@ impl Cache {
 
     /// Where the entry for bytes of SHA-256 `hash` lives.
     fn entry(&self, hash: &[u8]) -> PathBuf {
-        let name: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
-        self.dir.join(format!("{name}.cwasm"))
+        self.dir
+            .join(format!("{}.cwasm", crate::manifest::hex(hash)))
     }
 
     /// The plugin `name` of the `kind` `bytes` as it was stored for these bytes, or

@@ -172,10 +172,7 @@ impl Manifest {
         let Some(expected) = &self.raw.sha256 else {
             return Ok(());
         };
-        let actual: String = Sha256::digest(bytes)
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        let actual = hex(&Sha256::digest(bytes));
         if actual.eq_ignore_ascii_case(expected.get_ref().trim()) {
             Ok(())
         } else {
@@ -345,6 +342,12 @@ pub fn orphans(files: &[PathBuf]) -> Vec<Error> {
 /// The 1-based line of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// `bytes` in lowercase hexadecimal, two digits a byte: how a SHA-256 is written in a manifest
+/// and in the compilation cache's entry names.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

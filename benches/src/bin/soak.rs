@@ -17,6 +17,7 @@ use example_host::{ContractPlugin, ExampleHost};
 use plugin_artifacts::{Behaviour, COMPONENT_GUEST, HOSTILE_GUEST};
 use plugin_host::watch::{Event, PluginDirectory};
 use plugin_host::{Failure, HostConfig, Limit, Limits};
+use wasm_encoder::{CustomSection, Section};
 
 /// Plugin files in the directory; the first [`HOSTILE`] of them are the hostile plugin's.
 const FILES: usize = 100;
@@ -100,25 +101,12 @@ fn thread_names() -> Vec<String> {
 /// `wasm` with a custom section `soak` holding `tag` appended: the same plugin in distinct
 /// bytes, so that every file is compiled on its own.
 fn tagged(wasm: &[u8], tag: &str) -> Vec<u8> {
-    fn leb(mut value: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if value == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    let mut payload = Vec::new();
-    leb(4, &mut payload);
-    payload.extend_from_slice(b"soak");
-    payload.extend_from_slice(tag.as_bytes());
+    let section = CustomSection {
+        name: "soak".into(),
+        data: tag.as_bytes().into(),
+    };
     let mut bytes = wasm.to_vec();
-    bytes.push(0);
-    leb(payload.len(), &mut bytes);
-    bytes.extend_from_slice(&payload);
+    section.append_to(&mut bytes);
     bytes
 }
 
