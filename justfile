@@ -5,6 +5,7 @@
 target := `cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'`
 component_guest := target / "wasm32-wasip2/release/guest.wasm"
 legacy_guest := target / "wasm32-wasip2/release/legacy_guest.wasm"
+guest_0_1_1 := target / "wasm32-wasip2/release/guest_0_1_1.wasm"
 hostile_guest := target / "wasm32-wasip2/release/hostile_guest.wasm"
 core_plugin := target / "wasm32-wasip1/release/core_plugin.wasm"
 core_calc := target / "wasm32-unknown-unknown/release/core_calc.wasm"
@@ -42,16 +43,16 @@ cxx:
         exit 1
     fi
 
-# Build every guest: the contract's plugins (0.1.1 and 0.1.0), the greeter (another world), the bot plugin, the core-module plugin and the linked pair (Rust calc, C++ toolbox).
+# Build every guest: the contract's plugins (0.1.2, 0.1.1 and 0.1.0), the greeter (another world), the bot plugin, the core-module plugin and the linked pair (Rust calc, C++ toolbox).
 guests: setup
-    cargo build --release --locked --target wasm32-wasip2 -p guest -p legacy-guest -p greeter-guest -p bot-plugin
+    cargo build --release --locked --target wasm32-wasip2 -p guest -p guest-0-1-1 -p legacy-guest -p greeter-guest -p bot-plugin
     cargo build --release --locked --target wasm32-wasip1 -p core-plugin
     cargo build --release --locked --target wasm32-unknown-unknown -p core-calc
     ZIG_VENV="{{target}}/zig-venv" sh plugins/toolbox/build.sh {{core_toolbox}}
 
-# The demo: build the guests and the host, then exercise every host/guest interaction of a 0.1.1 plugin, a 0.1.0 plugin, a core module and a linked pair.
+# The demo: build the guests and the host, then exercise every host/guest interaction of a plugin of each version of the contract (0.1.2 with its resources, stream and async host call; 0.1.1; 0.1.0), a core module and a linked pair.
 run: guests
-    cargo run --locked -p plugin-host-cli -- run {{component_guest}} {{legacy_guest}} {{core_plugin}} --link {{core_calc}} {{core_toolbox}}
+    cargo run --locked -p plugin-host-cli -- run {{component_guest}} {{guest_0_1_1}} {{legacy_guest}} {{core_plugin}} --link {{core_calc}} {{core_toolbox}}
 
 # Run every test: guest unit tests, host unit tests, integration and CLI tests.
 test: setup
@@ -62,7 +63,7 @@ lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked --features plugin-tests/polyglot -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
-    cargo clippy --locked --target wasm32-wasip2 -p guest -p legacy-guest -p hostile-guest -p greeter-guest -p escape-plugin -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
+    cargo clippy --locked --target wasm32-wasip2 -p guest -p guest-0-1-1 -p legacy-guest -p hostile-guest -p greeter-guest -p escape-plugin -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p debug-info-plugin -- -D warnings
 

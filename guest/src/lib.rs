@@ -1,5 +1,5 @@
-//! A plugin for the host's contract, version `example:plugin@0.1.1` (`wit/0.1.1`), written
-//! with the plugin SDK.
+//! A plugin for the host's contract, version `example:plugin@0.1.2` (`wit/0.1.2`), written
+//! with the plugin SDK: every call of the contract, its resources and its stream.
 //!
 //! Build it as a component with `cargo build --release --target wasm32-wasip2 -p guest`.
 //!
@@ -7,7 +7,9 @@
 //! stand-in for the host ([`Host`]); the `Guest` impl at the bottom only connects them to the
 //! world.
 
-use plugin_sdk::v0_1_1::{Guest, Level, PluginInfo, Point, SumError, export, host};
+use std::cell::Cell;
+
+use plugin_sdk::v0_1_2::{Level, PluginInfo, Point, SumError};
 
 /// Returns `a + b`, wrapping on overflow, as the world's `just-add` specifies.
 pub fn just_add(a: u64, b: u64) -> u64 {
@@ -41,8 +43,21 @@ pub fn trigger(host: &mut impl Host, input: i32) {
     host.set(value.wrapping_add(input).wrapping_add(5));
 }
 
-/// The calls this plugin offers, in the world's order.
-pub const CALLS: [&str; 5] = ["just-add", "point-add", "trigger", "describe", "sum-points"];
+/// The calls this plugin offers, in the world's order: its functions, then the functions of
+/// the interface it exports, as the component names them.
+pub const CALLS: [&str; 11] = [
+    "just-add",
+    "point-add",
+    "trigger",
+    "describe",
+    "sum-points",
+    "shapes#[constructor]accumulator",
+    "shapes#[method]accumulator.add",
+    "shapes#[method]accumulator.total",
+    "shapes#closed-path",
+    "shapes#path-length",
+    "shapes#sum-stream",
+];
 
 /// The plugin's name, its own version, and [`CALLS`].
 pub fn describe() -> PluginInfo {
@@ -79,52 +94,128 @@ pub fn sum_points(host: &mut impl Host, points: &[Point]) -> Result<Point, SumEr
     sum
 }
 
-/// The host on the other side of the component's imports.
-struct ImportedHost;
+/// A running sum of points, each field wrapping as `i32`: the world's `accumulator`.
+pub struct Accumulator {
+    total: Cell<Point>,
+}
 
-impl Host for ImportedHost {
-    fn log(&mut self, value: i32) {
-        host::log(value);
-    }
-    fn get(&mut self) -> i32 {
-        host::get()
-    }
-    fn set(&mut self, value: i32) {
-        host::set(value);
-    }
-    fn log_message(&mut self, level: Level, message: &str) {
-        host::log_message(level, message);
+impl Default for Accumulator {
+    fn default() -> Self {
+        Self {
+            total: Cell::new(Point { x: 0, y: 0 }),
+        }
     }
 }
 
-/// The component's exports.
-struct Component;
-
-impl Guest for Component {
-    fn just_add(a: u64, b: u64) -> u64 {
-        just_add(a, b)
+impl Accumulator {
+    /// Adds `p` to the sum.
+    pub fn add(&self, p: Point) {
+        self.total.set(point_add(self.total.get(), p));
     }
 
-    fn point_add(a: Point, b: Point) -> Point {
-        point_add(a, b)
-    }
-
-    fn trigger(input: i32) {
-        // Goes to the host through WASI stdout, which the host captures per plugin.
-        println!("guest: trigger({input}) calls log, get and set on the host");
-        trigger(&mut ImportedHost, input);
-    }
-
-    fn describe() -> PluginInfo {
-        describe()
-    }
-
-    fn sum_points(points: Vec<Point>) -> Result<Point, SumError> {
-        sum_points(&mut ImportedHost, &points)
+    /// The sum so far.
+    pub fn total(&self) -> Point {
+        self.total.get()
     }
 }
 
-export!(Component);
+/// The component: its imports behind [`Host`] and its exports over the functions above. Only in
+/// the wasm build: a native build (the unit tests') cannot carry the async ABI's export names
+/// (`[async-lift]…`) in a shared library's symbol table.
+#[cfg(target_family = "wasm")]
+mod component {
+    use plugin_sdk::v0_1_2::shapes::{self, GuestAccumulator};
+    use plugin_sdk::v0_1_2::{Guest, Level, PluginInfo, Point, StreamReader, SumError, export};
+    use plugin_sdk::v0_1_2::{host, timer};
+
+    use super::{Accumulator, Host};
+
+    /// The host on the other side of the component's imports.
+    struct ImportedHost;
+
+    impl Host for ImportedHost {
+        fn log(&mut self, value: i32) {
+            host::log(value);
+        }
+        fn get(&mut self) -> i32 {
+            host::get()
+        }
+        fn set(&mut self, value: i32) {
+            host::set(value);
+        }
+        fn log_message(&mut self, level: Level, message: &str) {
+            host::log_message(level, message);
+        }
+    }
+
+    /// The component's exports.
+    struct Component;
+
+    impl Guest for Component {
+        fn just_add(a: u64, b: u64) -> u64 {
+            super::just_add(a, b)
+        }
+
+        fn point_add(a: Point, b: Point) -> Point {
+            super::point_add(a, b)
+        }
+
+        fn trigger(input: i32) {
+            // Goes to the host through WASI stdout, which the host captures per plugin.
+            println!("guest: trigger({input}) calls log, get and set on the host");
+            super::trigger(&mut ImportedHost, input);
+        }
+
+        fn describe() -> PluginInfo {
+            super::describe()
+        }
+
+        fn sum_points(points: Vec<Point>) -> Result<Point, SumError> {
+            super::sum_points(&mut ImportedHost, &points)
+        }
+    }
+
+    impl GuestAccumulator for Accumulator {
+        fn new() -> Self {
+            Self::default()
+        }
+
+        fn add(&self, p: Point) {
+            Accumulator::add(self, p);
+        }
+
+        fn total(&self) -> Point {
+            Accumulator::total(self)
+        }
+    }
+
+    impl shapes::Guest for Component {
+        type Accumulator = Accumulator;
+
+        fn closed_path(points: Vec<Point>) -> host::Path {
+            let path = host::Path::new();
+            for p in points {
+                path.push(p);
+            }
+            path
+        }
+
+        fn path_length(p: &host::Path) -> u32 {
+            p.len()
+        }
+
+        async fn sum_stream(mut points: StreamReader<Point>, pause_ms: u32) -> Point {
+            let sum = Accumulator::default();
+            while let Some(p) = points.next().await {
+                sum.add(p);
+                timer::sleep(pause_ms).await;
+            }
+            sum.total()
+        }
+    }
+
+    export!(Component);
+}
 
 #[cfg(test)]
 mod tests {

@@ -14,15 +14,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use tracing::Instrument;
+use wasmtime::component::Accessor;
 use wasmtime::{Linker, Store, UpdateDeadline};
 
-use crate::instance::{Budget, Failed, refuel, settle};
+use crate::instance::{Budget, Failed, RESOURCE_DROP, refuel, settle};
 use crate::kind::sealed::Sealed;
 use crate::mode::Mode;
 use crate::plugin::{Instantiate, Maker};
 use crate::state::{ComponentState, CoreState, StoreData};
 use crate::telemetry::Stopwatch;
-use crate::{Error, Instance, Plugin};
+use crate::{Error, GuestResource, Instance, Plugin};
 
 /// Calls are futures, for async applications (tokio): [`Instance::call`] is `async`. The
 /// application's host functions may be async, and a running guest yields to the runtime at
@@ -182,6 +183,43 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
         })
     }
 
+    /// As the blocking [`Instance::call_concurrent`], as a future: `f` runs inside wasmtime's
+    /// `Store::run_concurrent`, on the runtime that polls this future, and the guest yields at
+    /// every epoch tick as in [`Instance::call`].
+    ///
+    /// Dropping the future cancels every call `f` made, not one alone: wasmtime 48 cancels a
+    /// guest task only by dropping its store (wasmtime#11833), so the next call runs on a
+    /// fresh instance.
+    ///
+    /// # Errors
+    /// As the blocking [`Instance::call_concurrent`].
+    pub async fn call_concurrent<R>(
+        &mut self,
+        export: &str,
+        f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        self.call(export, async |live, store| {
+            store
+                .run_concurrent(async |accessor| f(live, accessor).await)
+                .await?
+        })
+        .await
+    }
+
+    /// As the blocking [`Instance::drop_resource`], as a future.
+    ///
+    /// # Errors
+    /// As the blocking [`Instance::drop_resource`].
+    pub async fn drop_resource(&mut self, resource: GuestResource) -> Result<(), Error> {
+        let Ok(handle) = self.resource(&resource) else {
+            return Ok(());
+        };
+        self.call(RESOURCE_DROP, async |_, store| {
+            handle.resource_drop_async(store).await
+        })
+        .await
+    }
+
     /// As the blocking [`Instance::with_live`]; a fresh instance, if one is due, is made
     /// asynchronously.
     ///
@@ -208,6 +246,7 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
         if self.live.is_some() {
             return Ok(());
         }
+        self.reincarnate();
         let mut store = self.fresh_store()?;
         let live = self.maker.live(&mut store, true).await;
         self.store = Some(store);

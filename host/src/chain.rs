@@ -96,7 +96,7 @@ pub(crate) fn link<T: Transactional + Send + 'static>(
     let (engine, linker) = (last.engine().clone(), linker.clone());
     let instantiate: Box<dyn Instantiate<_, _>> =
         Box::new(move |store: &mut Store<_>| instantiate_links(&members, &linker, store));
-    let plugin = Plugin::new(name, "", code, engine, policy, instantiate);
+    let plugin = Plugin::new(name, "", code, engine, policy, instantiate, false);
     Ok(DynamicPlugin::with_plugin(plugin, &last))
 }
 
@@ -240,7 +240,7 @@ pub(crate) fn compose<T: Transactional + Send + 'static>(
         }
         last.ok_or_else(|| wasmtime::format_err!("a chain needs at least one plugin"))
     });
-    let plugin = Plugin::new(name, "", code, engine, policy, instantiate);
+    let plugin = Plugin::new(name, "", code, engine, policy, instantiate, false);
     Ok(DynamicPlugin::with_plugin(plugin, &last))
 }
 

@@ -66,13 +66,25 @@ pub type ComponentInstance<B, T, M = crate::Blocking> = Instance<ComponentState<
 /// A component pre-linked and checked against the world `B`.
 struct Typed<B: Bindings<T>, T: 'static> {
     pre: B::Pre,
+    /// Whether wasmtime requires async entry points for it ([`Plugin::new`]'s `async_entry`).
+    async_entry: bool,
     state: PhantomData<fn() -> T>,
 }
 
 impl<B: Bindings<T>, T: Send + 'static> Instantiate<ComponentState<T>, B> for Typed<B, T> {
     fn instantiate(&self, store: &mut Store<ComponentState<T>>) -> wasmtime::Result<B> {
+        if self.async_entry {
+            return block_on(B::instantiate_async(&self.pre, store));
+        }
         B::instantiate(&self.pre, store)
     }
+}
+
+/// Runs `future` to completion on the calling thread, on wasmtime-wasi's ambient tokio
+/// runtime: how a blocking host drives what wasmtime runs only as a future (a plugin that
+/// imports an `async func`, a concurrent call).
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    wasmtime_wasi::runtime::in_tokio(future)
 }
 
 impl<B: Bindings<T>, T: Send + 'static> InstantiateAsync<ComponentState<T>, B> for Typed<B, T> {
@@ -90,6 +102,7 @@ pub(crate) fn plugin<B, T, M>(
     component: &wasmtime::component::Component,
     linker: &Linker<ComponentState<T>>,
     policy: Arc<Policy>,
+    async_entry: bool,
 ) -> Result<ComponentPlugin<B, T, M>, Error>
 where
     B: Bindings<T>,
@@ -109,6 +122,7 @@ where
     let pre = B::pre(pre).map_err(mismatch)?;
     let typed = Typed::<B, T> {
         pre,
+        async_entry,
         state: PhantomData,
     };
     let engine = component.engine().clone();
@@ -119,5 +133,6 @@ where
         engine,
         policy,
         M::instantiator(typed),
+        async_entry,
     ))
 }

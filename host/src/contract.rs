@@ -30,7 +30,35 @@ pub struct Contract {
     versions: Vec<Version>,
 }
 
-/// One version of the contract: its WIT, parsed, and the functions its world exports.
+/// Every call a world's exports offer, in the WIT's order: its functions by name, then each
+/// function of an exported interface as `interface#function` (a resource's as the component
+/// names them: `shapes#[constructor]accumulator`, `shapes#[method]accumulator.add`).
+fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
+    let exports = &resolve.worlds[world].exports;
+    let functions = exports.iter().filter_map(|(key, item)| match (key, item) {
+        (WorldKey::Name(name), WorldItem::Function(_)) => Some(name.clone()),
+        _ => None,
+    });
+    let interfaces = exports.iter().flat_map(|(key, item)| {
+        let WorldItem::Interface { id, .. } = item else {
+            return Vec::new();
+        };
+        let interface = &resolve.interfaces[*id];
+        let name = match key {
+            WorldKey::Name(name) => name.clone(),
+            WorldKey::Interface(_) => interface.name.clone().unwrap_or_default(),
+        };
+        interface
+            .functions
+            .keys()
+            .map(|function| format!("{name}#{function}"))
+            .collect()
+    });
+    functions.chain(interfaces).collect()
+}
+
+/// One version of the contract: its WIT, parsed, and the calls its world exports
+/// ([`Contract::exports`]).
 #[derive(Debug, Clone)]
 struct Version {
     number: String,
@@ -65,14 +93,7 @@ impl Contract {
                 let world = resolve
                     .select_world(&[id], Some(world))
                     .map_err(|e| invalid(number, format!("{e:#}")))?;
-                let exports = resolve.worlds[world]
-                    .exports
-                    .iter()
-                    .filter_map(|(key, item)| match (key, item) {
-                        (WorldKey::Name(name), WorldItem::Function(_)) => Some(name.clone()),
-                        _ => None,
-                    })
-                    .collect();
+                let exports = exports(&resolve, world);
                 Ok(Version {
                     number: number.to_owned(),
                     resolve,
@@ -103,7 +124,9 @@ impl Contract {
         format!("{}/{}@{version}", self.package, self.world)
     }
 
-    /// The functions `version`'s world exports, in the WIT's order; empty for a version not
+    /// The calls `version`'s world exports, in the WIT's order: its functions by name, then
+    /// each function of an exported interface as `interface#function` (a resource's as the
+    /// component names them: `shapes#[constructor]accumulator`); empty for a version not
     /// served.
     pub fn exports(&self, version: &str) -> &[String] {
         self.version(version).map_or(&[], |v| &v.exports)

@@ -43,6 +43,24 @@ pub struct HostConfig {
     /// facade, to the recorder installed when each plugin is made (install it first). Off by
     /// default: calls then read no clock and touch no metric.
     pub metrics: bool,
+    /// Whether the host also serves plugins that use the component model's async ABI, WASI
+    /// 0.3: `async func` imports and exports, `stream<T>` and `future<T>` values, WASI 0.3's
+    /// interfaces. Off by default.
+    ///
+    /// Such plugins get an engine of their own, with wasmtime's
+    /// `Config::wasm_component_model_async` and `Config::concurrency_support`: the latter
+    /// makes every call into a plugin of that engine dearer, blocking calls included (2.6
+    /// times the instructions of a call that does no work; BENCHMARKS.md, "Component-model
+    /// async"), so every other plugin stays on the host's first engine and keeps its cost.
+    /// [`PluginHost::load`](crate::PluginHost::load) tells the two apart by asking the first
+    /// engine: a component it refuses and the second accepts is compiled by the second. The
+    /// second engine has its own pool of [`HostConfig::pool_instances`] instances.
+    ///
+    /// A plugin whose imports include an `async func` needs async entry points (wasmtime's
+    /// `*_async` and `*_concurrent` functions): in a [`Blocking`](crate::Blocking) host the
+    /// library runs its instantiation and [`Instance::call_concurrent`](crate::Instance::call_concurrent)
+    /// to completion on the calling thread, on wasmtime-wasi's ambient tokio runtime.
+    pub component_model_async: bool,
 }
 
 impl HostConfig {
@@ -67,6 +85,7 @@ impl Default for HostConfig {
             cache: CompilationCache::default(),
             grants: Grants::default(),
             metrics: false,
+            component_model_async: false,
         }
     }
 }
@@ -119,13 +138,14 @@ impl CompilationCache {
     }
 }
 
-/// Builds the engine every plugin of a [`crate::PluginHost`] is compiled and run with, starts
-/// its epoch ticker, and returns it with the allocator it ended up with.
+/// Builds an engine the plugins of a [`crate::PluginHost`] are compiled and run with, and
+/// returns it with the allocator it ended up with; [`start_epoch_ticker`] starts its ticker.
 ///
 /// Settings (each measured in `BENCHMARKS.md`):
-/// - the component model on; `concurrency_support(false)`: the host makes no concurrent
-///   (component-model-async) calls, and without it a store skips the concurrent-call state,
-///   which makes every component call cheaper (`BENCHMARKS.md`, "What the tuning changed");
+/// - the component model on; its async ABI and `concurrency_support` only in the engine for
+///   plugins that need them (`concurrent`, [`HostConfig::component_model_async`]): without
+///   them a store skips the concurrent-call state, which makes every component call cheaper
+///   (`BENCHMARKS.md`, "What the tuning changed", "Component-model async");
 /// - backtrace details on (`WasmBacktraceDetails::Enable`): a trap's backtrace
 ///   ([`Error::wasm_backtrace`](crate::Error::wasm_backtrace)) gives the file and line of each
 ///   frame of a plugin built with DWARF debug info;
@@ -133,11 +153,15 @@ impl CompilationCache {
 /// - the pooling allocator (or on-demand, see [`Allocator`]), with copy-on-write memory
 ///   initialisation (wasmtime's default, made explicit): a fresh instance maps its data
 ///   segments instead of copying them.
-pub(crate) fn new_engine(config: &HostConfig) -> wasmtime::Result<(Engine, Allocator)> {
+pub(crate) fn new_engine(
+    config: &HostConfig,
+    concurrent: bool,
+) -> wasmtime::Result<(Engine, Allocator)> {
     let mut wasmtime_config = Config::new();
     wasmtime_config
         .wasm_component_model(true)
-        .concurrency_support(false)
+        .wasm_component_model_async(concurrent)
+        .concurrency_support(concurrent)
         .wasm_backtrace_details(WasmBacktraceDetails::Enable)
         .memory_init_cow(true);
     config.limits.configure(&mut wasmtime_config);
@@ -158,7 +182,6 @@ pub(crate) fn new_engine(config: &HostConfig) -> wasmtime::Result<(Engine, Alloc
             (Engine::new(&wasmtime_config)?, Allocator::OnDemand)
         }
     };
-    start_epoch_ticker(&engine.0)?;
     Ok(engine)
 }
 
@@ -192,19 +215,24 @@ fn pooling(config: &HostConfig) -> InstanceAllocationStrategy {
     InstanceAllocationStrategy::Pooling(pool)
 }
 
-/// Starts a thread that advances `engine`'s epoch every [`Limits::EPOCH_TICK`], which is what
-/// makes a running call notice its deadline. The thread holds only a weak reference and ends
-/// once the engine is gone (the host, and every plugin and instance made from it).
-fn start_epoch_ticker(engine: &Engine) -> wasmtime::Result<()> {
-    let engine = engine.weak();
+/// Starts a thread that advances the epoch of each of `engines` every
+/// [`Limits::EPOCH_TICK`], which is what makes a running call notice its deadline. The thread
+/// holds only weak references and ends once every engine is gone (the host, and every plugin
+/// and instance made from it).
+pub(crate) fn start_epoch_ticker(engines: &[&Engine]) -> wasmtime::Result<()> {
+    let engines: Vec<_> = engines.iter().map(|engine| engine.weak()).collect();
     thread::Builder::new()
         .name("plugin-host-epoch".into())
         .spawn(move || {
             loop {
                 thread::sleep(Limits::EPOCH_TICK);
-                match engine.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
+                let mut alive = false;
+                for engine in engines.iter().filter_map(|engine| engine.upgrade()) {
+                    engine.increment_epoch();
+                    alive = true;
+                }
+                if !alive {
+                    break;
                 }
             }
         })?;

@@ -173,6 +173,11 @@ pub enum ErrorKind {
     /// The application's state is rolled back to before the call, and the next call runs on a
     /// fresh instance.
     Call(Failure),
+    /// A handle to a resource of the plugin's ([`GuestResource`](crate::GuestResource)) was
+    /// used with an instance that did not make it: the instance that did was renewed after a
+    /// failed call (or dropped), or it is another instance. Nothing was called, and the
+    /// instance is as it was.
+    StaleResource,
     /// The host was asked to touch guest linear memory outside its bounds, for example
     /// through a bad pointer that the guest returned in [`Error::export`].
     GuestMemory {
@@ -222,7 +227,7 @@ impl ErrorKind {
             | Self::NoSuchExport { .. }
             | Self::BadArguments { .. } => Phase::Check,
             Self::Instantiate(_) => Phase::Instantiate,
-            Self::Call(_) | Self::GuestMemory { .. } => Phase::Call,
+            Self::Call(_) | Self::StaleResource | Self::GuestMemory { .. } => Phase::Call,
         }
     }
 }
@@ -509,6 +514,11 @@ impl fmt::Display for Error {
             ErrorKind::Call(failure) => {
                 write!(f, "plugin {plugin} failed in `{export}`: {failure}")
             }
+            ErrorKind::StaleResource => write!(
+                f,
+                "plugin {plugin}: the resource handle belongs to an instance that is gone (renewed \
+                 after a failed call, or dropped) or to another instance; nothing was called"
+            ),
             ErrorKind::GuestMemory { address, len } => write!(
                 f,
                 "plugin {plugin}: `{export}` needs guest memory at {address:#x}, {len} bytes, \
@@ -596,7 +606,7 @@ impl Failure {
         if error.chain().any(pool_full) {
             return Self::Limit(Limit::Pool);
         }
-        const MESSAGES: [(&str, Limit); 4] = [
+        const MESSAGES: [(&str, Limit); 5] = [
             ("instance count too high", Limit::Instances),
             ("memory count too high", Limit::Memories),
             ("table count too high", Limit::Tables),
@@ -604,6 +614,7 @@ impl Failure {
                 "fuel allocated for hostcalls has been exhausted",
                 Limit::LiftedBytes,
             ),
+            ("store handle limit exceeded", Limit::ComponentHandles),
         ];
         error
             .chain()

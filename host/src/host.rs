@@ -15,7 +15,7 @@ use crate::component::{self, Bindings, ComponentPlugin};
 use crate::contract::Contract;
 use crate::core_module::{self, CoreBindings, CorePlugin};
 use crate::dynamic::{Dynamic, DynamicComponent, DynamicCoreModule, DynamicPlugin};
-use crate::engine::new_engine;
+use crate::engine::{new_engine, start_epoch_ticker};
 use crate::grants::Policy;
 use crate::inspect::{self, Inspection};
 use crate::manifest::Manifest;
@@ -139,17 +139,92 @@ impl std::fmt::Debug for Compiled {
 ///
 /// `Send + Sync`: load plugins from any thread, instantiate them on any thread.
 pub struct PluginHost<T: 'static, M: Mode = Blocking> {
-    engine: Engine,
-    component_linker: ComponentLinker<ComponentState<T>>,
+    /// Every core module, and every component that does not use the component model's async
+    /// ABI.
+    main: Lane<T>,
+    /// Components that use the component model's async ABI, when
+    /// [`HostConfig::component_model_async`] is on.
+    concurrent: Option<Lane<T>>,
     core_linker: Linker<CoreState<T>>,
     policy: Arc<Policy>,
     allocator: Allocator,
-    cache: Option<Cache>,
     mode: PhantomData<fn() -> M>,
+}
+
+/// An engine, the component linker of its plugins, and its compilation cache: a host has one
+/// for most plugins and, with [`HostConfig::component_model_async`], a second for plugins that
+/// use the component model's async ABI (whose engine makes every call dearer).
+struct Lane<T: 'static> {
+    /// Whether the engine has the component model's async ABI, so that its plugins need async
+    /// entry points.
+    concurrent: bool,
+    engine: Engine,
+    component_linker: ComponentLinker<ComponentState<T>>,
+    cache: Option<Cache>,
+}
+
+impl<T: Send + 'static> Lane<T> {
+    /// An engine of `config` with WASI linked: preview 2 in `M`'s form; or, if `concurrent`,
+    /// with the component model's async ABI, WASI 0.2 in its async form (its plugins' calls
+    /// run on an async executor, even in a blocking host) and WASI 0.3.
+    fn new<M: Mode>(config: &HostConfig, concurrent: bool) -> wasmtime::Result<(Self, Allocator)> {
+        let (engine, allocator) = new_engine(config, concurrent)?;
+        let cache = config.cache.root().map(|root| Cache::new(&root, &engine));
+        let mut component_linker = ComponentLinker::new(&engine);
+        if concurrent {
+            wasmtime_wasi::p2::add_to_linker_async(&mut component_linker)?;
+            wasmtime_wasi::p3::add_to_linker(&mut component_linker)?;
+        } else {
+            M::add_wasi_p2(&mut component_linker)?;
+        }
+        let lane = Self {
+            concurrent,
+            engine,
+            component_linker,
+            cache,
+        };
+        Ok((lane, allocator))
+    }
+
+    /// `kind` compiled from `bytes` by this lane's engine, or taken from its cache.
+    fn compile(&self, name: &str, bytes: &[u8], kind: PluginKind) -> Result<Artifact, Error> {
+        let compile = || {
+            match kind {
+                PluginKind::Component => {
+                    Component::from_binary(&self.engine, bytes).map(Artifact::Component)
+                }
+                PluginKind::CoreModule => {
+                    Module::from_binary(&self.engine, bytes).map(Artifact::Module)
+                }
+            }
+            .map_err(|source| {
+                // wasmtime's reason names a feature; say which setting has it.
+                let source = match !self.concurrent && format!("{source:#}").contains(ASYNC_ABI) {
+                    true => source.context(
+                        "it uses the component model's async ABI (WASI 0.3), which this host \
+                         does not serve: turn on HostConfig::component_model_async",
+                    ),
+                    false => source,
+                };
+                Error::wasmtime(ErrorKind::Compile, name, source)
+            })
+        };
+        match &self.cache {
+            Some(cache) => cache.get_or_compile(&self.engine, name, bytes, kind, compile),
+            None => compile(),
+        }
+    }
 }
 
 /// The getter a world's `add_to_linker` takes: from the store's state to the application's.
 pub type Getter<T> = fn(&mut ComponentState<T>) -> &mut T;
+
+/// The getter of [`PluginHost::link_state`]: the store's state itself.
+pub type StateGetter<T> = fn(&mut ComponentState<T>) -> &mut ComponentState<T>;
+
+fn identity<T>(state: &mut ComponentState<T>) -> &mut ComponentState<T> {
+    state
+}
 
 impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// Creates a host with [`HostConfig::default`]: default limits, the pooling allocator, no
@@ -183,15 +258,22 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// `max_wasm_stack` 0) or link WASI. A compilation cache folder that cannot be created is
     /// not an error: it is reported when the first plugin is loaded, which then compiles.
     pub fn with_config(config: HostConfig) -> Result<Self, Error> {
-        let (engine, allocator) = new_engine(&config).map_err(Error::setup)?;
-        let cache = config.cache.root().map(|root| Cache::new(&root, &engine));
-        let mut component_linker = ComponentLinker::new(&engine);
-        M::add_wasi_p2(&mut component_linker).map_err(Error::setup)?;
-        let mut core_linker = Linker::new(&engine);
+        let (main, allocator) = Lane::new::<M>(&config, false).map_err(Error::setup)?;
+        let concurrent = match config.component_model_async {
+            true => Some(Lane::new::<M>(&config, true).map_err(Error::setup)?.0),
+            false => None,
+        };
+        let engines: Vec<&Engine> = [Some(&main), concurrent.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|lane| &lane.engine)
+            .collect();
+        start_epoch_ticker(&engines).map_err(Error::setup)?;
+        let mut core_linker = Linker::new(&main.engine);
         M::add_wasi_p1(&mut core_linker).map_err(Error::setup)?;
         Ok(Self {
-            engine,
-            component_linker,
+            main,
+            concurrent,
             core_linker,
             policy: Arc::new(Policy {
                 limits: config.limits,
@@ -200,9 +282,22 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
                 log: None,
             }),
             allocator,
-            cache,
             mode: PhantomData,
         })
+    }
+
+    /// Every lane: the first, and the one for the component model's async ABI if there is
+    /// one.
+    fn lanes_mut(&mut self) -> impl Iterator<Item = &mut Lane<T>> {
+        std::iter::once(&mut self.main).chain(self.concurrent.as_mut())
+    }
+
+    /// The lane whose engine compiled `component`.
+    fn lane_of(&self, component: &Component) -> &Lane<T> {
+        match &self.concurrent {
+            Some(lane) if Engine::same(component.engine(), &lane.engine) => lane,
+            _ => &self.main,
+        }
     }
 
     /// Adds a world's imports to the component linker: `add_to_linker` is the `add_to_linker`
@@ -223,16 +318,104 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// # }
     /// ```
     ///
+    /// With [`HostConfig::component_model_async`], the imports go to both engines' linkers, so
+    /// they must be plain (not `async func`) functions: link async ones with
+    /// [`PluginHost::link_concurrent`].
+    ///
     /// # Errors
     /// [`ErrorKind::Setup`] with wasmtime's reason, such as an import defined twice.
     pub fn link(
         &mut self,
-        add_to_linker: impl FnOnce(
+        add_to_linker: impl Fn(
             &mut ComponentLinker<ComponentState<T>>,
             Getter<T>,
         ) -> wasmtime::Result<()>,
     ) -> Result<(), Error> {
-        add_to_linker(&mut self.component_linker, ComponentState::data_mut).map_err(Error::setup)
+        self.lanes_mut().try_for_each(|lane| {
+            add_to_linker(&mut lane.component_linker, ComponentState::data_mut)
+                .map_err(Error::setup)
+        })
+    }
+
+    /// As [`PluginHost::link`], for host functions implemented on the store's whole state,
+    /// [`ComponentState<T>`], rather than on the application's `T`: `add_to_linker` gets the
+    /// identity getter. What host resources need: such a host function reaches the
+    /// application's state with [`ComponentState::data_mut`] and the instance's table of host
+    /// resources with [`ComponentState::resources`].
+    ///
+    /// ```no_run
+    /// # mod world { plugin_host::bindgen!({
+    /// #     inline: "package my:app; interface notes { resource note { constructor(text: string); text: func() -> string; } } world app { import notes; }",
+    /// #     imports: { default: trappable },
+    /// #     with: { "my:app/notes.note": super::Note },
+    /// # }); }
+    /// use plugin_host::component::ComponentState;
+    /// use plugin_host::wasmtime::component::{HasSelf, Resource};
+    /// use world::my::app::notes::{Host, HostNote};
+    ///
+    /// /// What a `note` handle stands for, in the instance's table.
+    /// pub struct Note(String);
+    ///
+    /// # struct State;
+    /// # impl plugin_host::Transactional for State {}
+    /// impl Host for ComponentState<State> {}
+    /// impl HostNote for ComponentState<State> {
+    ///     fn new(&mut self, text: String) -> plugin_host::wasmtime::Result<Resource<Note>> {
+    ///         Ok(self.resources().push(Note(text))?)
+    ///     }
+    ///     fn text(&mut self, note: Resource<Note>) -> plugin_host::wasmtime::Result<String> {
+    ///         Ok(self.resources().get(&note)?.0.clone())
+    ///     }
+    ///     fn drop(&mut self, note: Resource<Note>) -> plugin_host::wasmtime::Result<()> {
+    ///         self.resources().delete(note)?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), plugin_host::Error> {
+    /// let mut host = plugin_host::PluginHost::<State>::new()?;
+    /// host.link_state(world::App::add_to_linker::<_, HasSelf<ComponentState<State>>>)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`PluginHost::link`].
+    pub fn link_state(
+        &mut self,
+        add_to_linker: impl Fn(
+            &mut ComponentLinker<ComponentState<T>>,
+            StateGetter<T>,
+        ) -> wasmtime::Result<()>,
+    ) -> Result<(), Error> {
+        self.lanes_mut().try_for_each(|lane| {
+            add_to_linker(&mut lane.component_linker, identity).map_err(Error::setup)
+        })
+    }
+
+    /// Adds imports that only plugins using the component model's async ABI can have (an
+    /// `async func`, a WASI 0.3 interface of the application's) to the linker of the engine
+    /// that serves them ([`HostConfig::component_model_async`]), with the identity getter as
+    /// [`PluginHost::link_state`] gives it: an async host function reaches the store's state
+    /// through its `Accessor` (`accessor.with(|mut access| access.get().data_mut())`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Setup`] if the host has no engine for the component model's async ABI, or
+    /// with wasmtime's reason.
+    pub fn link_concurrent(
+        &mut self,
+        add_to_linker: impl FnOnce(
+            &mut ComponentLinker<ComponentState<T>>,
+            StateGetter<T>,
+        ) -> wasmtime::Result<()>,
+    ) -> Result<(), Error> {
+        let Some(lane) = &mut self.concurrent else {
+            return Err(Error::setup(wasmtime::format_err!(
+                "the host has no engine for the component model's async ABI; turn on \
+                 HostConfig::component_model_async"
+            )));
+        };
+        add_to_linker(&mut lane.component_linker, identity).map_err(Error::setup)
     }
 
     /// Adds host functions for core modules to the core linker (with `func_wrap`, reaching the
@@ -248,9 +431,19 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     }
 
     /// The component linker itself, for what [`PluginHost::link`] does not cover. WASI
-    /// preview 2 is in it.
+    /// preview 2 is in it. With [`HostConfig::component_model_async`], this is the linker of
+    /// the plugins that do not use the async ABI ([`PluginHost::concurrent_linker_mut`] has
+    /// the other).
     pub fn component_linker_mut(&mut self) -> &mut ComponentLinker<ComponentState<T>> {
-        &mut self.component_linker
+        &mut self.main.component_linker
+    }
+
+    /// The component linker of the plugins that use the component model's async ABI, if the
+    /// host serves them ([`HostConfig::component_model_async`]). WASI 0.2 and 0.3 are in it.
+    pub fn concurrent_linker_mut(&mut self) -> Option<&mut ComponentLinker<ComponentState<T>>> {
+        self.concurrent
+            .as_mut()
+            .map(|lane| &mut lane.component_linker)
     }
 
     /// The core-module linker itself. WASI preview 1 is in it.
@@ -269,9 +462,16 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         &self.policy.limits
     }
 
-    /// The engine all plugins are compiled with.
+    /// The engine plugins are compiled with: every core module, and every component unless
+    /// it uses the component model's async ABI.
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        &self.main.engine
+    }
+
+    /// The engine of the components that use the component model's async ABI, if the host
+    /// serves them ([`HostConfig::component_model_async`]).
+    pub fn concurrent_engine(&self) -> Option<&Engine> {
+        self.concurrent.as_ref().map(|lane| &lane.engine)
     }
 
     /// Reads the file at `path`, tells a component from a core module by its header, and
@@ -340,20 +540,14 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// As [`PluginHost::load`], but never [`ErrorKind::Read`].
     pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Compiled, Error> {
         let kind = detect(name, bytes)?;
-        let compile = || {
-            match kind {
-                PluginKind::Component => {
-                    Component::from_binary(&self.engine, bytes).map(Artifact::Component)
-                }
-                PluginKind::CoreModule => {
-                    Module::from_binary(&self.engine, bytes).map(Artifact::Module)
-                }
+        let code = match (self.main.compile(name, bytes, kind), &self.concurrent) {
+            (Ok(artifact), _) => artifact,
+            // The first engine refuses what uses the component model's async ABI; the engine
+            // that has it decides.
+            (Err(_), Some(lane)) if kind == PluginKind::Component => {
+                lane.compile(name, bytes, kind)?
             }
-            .map_err(|source| Error::wasmtime(ErrorKind::Compile, name, source))
-        };
-        let code = match &self.cache {
-            Some(cache) => cache.get_or_compile(&self.engine, name, bytes, kind, compile)?,
-            None => compile()?,
+            (Err(error), _) => return Err(error),
         }
         .into();
         Ok(Compiled {
@@ -391,12 +585,15 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// # Errors
     /// [`ErrorKind::NotPrecompiled`] as for [`PluginHost::load_precompiled`].
     pub fn load_precompiled_bytes(&self, name: &str, artifact: &[u8]) -> Result<Compiled, Error> {
-        let code = match precompiled::deserialize(&self.engine, artifact) {
-            Ok(artifact) => artifact.into(),
-            Err(reason) => {
-                return Err(Error::new(ErrorKind::NotPrecompiled { reason }).with_plugin(name));
-            }
+        // The engine whose fingerprint the header carries, if it is one of the host's; the
+        // first engine otherwise, whose check then says what is wrong.
+        let lane = match &self.concurrent {
+            Some(lane) if precompiled::made_by(&lane.engine, artifact) => lane,
+            _ => &self.main,
         };
+        let code = precompiled::deserialize(&lane.engine, artifact)
+            .map_err(|reason| Error::new(ErrorKind::NotPrecompiled { reason }).with_plugin(name))?
+            .into();
         Ok(Compiled {
             name: name.into(),
             code,
@@ -418,7 +615,11 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         };
         let payload = payload
             .map_err(|source| Error::wasmtime(ErrorKind::Compile, &compiled.name, source))?;
-        Ok(precompiled::wrap(&self.engine, &payload))
+        let engine = match &compiled.code {
+            Code::Component(component) => component.engine(),
+            Code::CoreModule(module) => module.engine(),
+        };
+        Ok(precompiled::wrap(engine, &payload))
     }
 
     /// Checks the component `compiled` against the world `B` and pre-links it.
@@ -432,7 +633,8 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     ) -> Result<ComponentPlugin<B, T, M>, Error> {
         let code = compiled.as_component()?;
         let (name, policy) = (compiled.name.clone(), compiled.policy.clone());
-        component::plugin(name, code, &self.component_linker, policy)
+        let lane = self.lane_of(code);
+        component::plugin(name, code, &lane.component_linker, policy, lane.concurrent)
     }
 
     /// Checks the core module `compiled` against the ABI `B` and pre-links it.
@@ -457,15 +659,17 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// [`ErrorKind::Unlinkable`] naming an import the host does not provide.
     pub fn dynamic(&self, compiled: &Compiled) -> Result<Dynamic<T, M>, Error> {
         let (name, policy) = (compiled.name.clone(), compiled.policy.clone());
-        let engine = self.engine.clone();
         match &compiled.code {
             Code::Component(code) => {
-                let linker = &self.component_linker;
-                DynamicPlugin::new(name, code, linker, policy, engine).map(Dynamic::Component)
+                let lane = self.lane_of(code);
+                let (linker, engine) = (&lane.component_linker, lane.engine.clone());
+                DynamicPlugin::new(name, code, linker, policy, engine, lane.concurrent)
+                    .map(Dynamic::Component)
             }
             Code::CoreModule(code) => {
-                let linker = &self.core_linker;
-                DynamicPlugin::new(name, code, linker, policy, engine).map(Dynamic::CoreModule)
+                let (linker, engine) = (&self.core_linker, self.main.engine.clone());
+                DynamicPlugin::new(name, code, linker, policy, engine, false)
+                    .map(Dynamic::CoreModule)
             }
         }
     }
@@ -518,7 +722,8 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         let name = &compiled.name;
         Ok(match &compiled.code {
             Code::Component(component) => {
-                inspect::inspect_component(bytes, component, &self.component_linker, contract)
+                let linker = &self.lane_of(component).component_linker;
+                inspect::inspect_component(bytes, component, linker, contract)
                     .map(Inspection::Component)
                     .map_err(|reason| {
                         Error::wasmtime(ErrorKind::Compile, name, wasmtime::Error::msg(reason))
@@ -571,9 +776,25 @@ impl<T: Transactional + Send + 'static> PluginHost<T, Blocking> {
             .iter()
             .map(|compiled| Ok((compiled.name.clone(), compiled.as_component()?.clone())))
             .collect::<Result<Vec<_>, Error>>()?;
-        chain::compose(members, &self.component_linker, self.policy.clone())
+        if let Some((name, _)) = members
+            .iter()
+            .find(|(_, member)| !Engine::same(member.engine(), &self.main.engine))
+        {
+            let reason = "load-time composition joins components without the component model's \
+                          async ABI; compose this one at build time";
+            return Err(Error::wasmtime(
+                ErrorKind::Unlinkable,
+                name,
+                wasmtime::Error::msg(reason),
+            ));
+        }
+        chain::compose(members, &self.main.component_linker, self.policy.clone())
     }
 }
+
+/// What wasmtime's validator says of a component that uses the component model's async ABI
+/// on an engine without it ("… require the component model async feature").
+const ASYNC_ABI: &str = "component model async feature";
 
 /// Reads a plugin file; its name is the path as given.
 fn read(path: &Path) -> Result<(String, Vec<u8>), Error> {

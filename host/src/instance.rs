@@ -5,16 +5,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::Level;
 use wasmtime::Store;
 
+use wasmtime::component::{Accessor, ResourceAny, ResourceTable};
+
+use crate::component::ComponentState;
 use crate::limits::Limit;
 use crate::mode::{Blocking, Mode};
 use crate::plugin::Maker;
 use crate::profile::Profiler;
 use crate::state::StoreData;
 use crate::telemetry::{ExportMeter, Stopwatch};
-use crate::{CapturedOutput, Error, Limits};
+use crate::{CapturedOutput, Error, Limits, Transactional};
 
 /// One instance of a plugin, in a store of its own: what [`Plugin::instantiate`] gives, for
 /// every kind of plugin.
@@ -57,6 +61,42 @@ pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
     profiler: Option<Profiler>,
     /// Whether every call takes the watched path: metrics are on or a profiler is attached.
     watched: bool,
+    /// Which instantiation the live instance is, unique in the process: what a
+    /// [`GuestResource`] made by it carries.
+    incarnation: u64,
+}
+
+/// What a resource's destructor is called in errors and metrics.
+pub(crate) const RESOURCE_DROP: &str = "[resource-drop]";
+
+/// Numbers every instantiation in the process, for [`Instance::keep`].
+static INCARNATIONS: AtomicU64 = AtomicU64::new(0);
+
+fn next_incarnation() -> u64 {
+    INCARNATIONS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A handle to a resource the plugin defines (an `own` wasmtime `ResourceAny`, returned by a
+/// constructor or a function), tied to the instantiation that made it: what an application
+/// keeps between calls ([`Instance::keep`]) and turns back into the handle for each call
+/// ([`Instance::resource`]).
+///
+/// A guest resource lives in its instance: when the instance is renewed after a failed call,
+/// or is dropped, the resource is gone, and the handle is stale. Using a stale handle answers
+/// [`ErrorKind::StaleResource`](crate::ErrorKind::StaleResource) before anything is called,
+/// instead of a failed call that would renew the instance again (wasmtime refuses a handle of
+/// another instance only once it has entered the call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestResource {
+    handle: ResourceAny,
+    incarnation: u64,
+}
+
+impl GuestResource {
+    /// Whether the handle is `own` (the application must drop it) rather than `borrow`.
+    pub fn owned(&self) -> bool {
+        self.handle.owned()
+    }
 }
 
 impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
@@ -82,7 +122,36 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
             live: Some(live),
             calling: false,
             meters: Vec::new(),
+            incarnation: next_incarnation(),
         }
+    }
+
+    /// Ties `handle`, a resource the live instance returned, to it: the application keeps
+    /// the [`GuestResource`] between calls.
+    pub fn keep(&self, handle: ResourceAny) -> GuestResource {
+        GuestResource {
+            handle,
+            incarnation: self.incarnation,
+        }
+    }
+
+    /// The handle `resource` stands for, to pass to a call of the live instance.
+    ///
+    /// # Errors
+    /// [`ErrorKind::StaleResource`](crate::ErrorKind::StaleResource) if another
+    /// instantiation made it: this instance was renewed since (or is due to be, after a failed
+    /// call), or it is another instance's.
+    pub fn resource(&self, resource: &GuestResource) -> Result<ResourceAny, Error> {
+        if resource.incarnation == self.incarnation && self.live.is_some() {
+            Ok(resource.handle)
+        } else {
+            Err(Error::new(crate::ErrorKind::StaleResource).with_plugin(&*self.maker.name))
+        }
+    }
+
+    /// Marks a new instantiation: handles kept before are stale from now on.
+    pub(crate) fn reincarnate(&mut self) {
+        self.incarnation = next_incarnation();
     }
 
     /// Records a call of `export` that `watch` timed and that ended with `outcome`, in its
@@ -195,6 +264,14 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
 
     pub(crate) fn store_mut(&mut self) -> &mut Store<S> {
         self.store.as_mut().expect("an instance always has a store")
+    }
+}
+
+impl<T: Transactional + Send + 'static, L, M: Mode> Instance<ComponentState<T>, L, M> {
+    /// The instance's table of host resources ([`ComponentState::resources`]): where the
+    /// application finds what a `Resource<R>` the plugin returned stands for.
+    pub fn resources(&mut self) -> &mut ResourceTable {
+        self.store_mut().data_mut().resources()
     }
 }
 
@@ -314,6 +391,61 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         result
     }
 
+    /// Calls into the plugin through the component model's concurrent ABI (WASI 0.3): `f`
+    /// gets the bindings and an [`Accessor`] to the store, inside wasmtime's
+    /// `Store::run_concurrent`, and makes its calls with `call_concurrent` (what `bindgen!`
+    /// generates for an `async func` export, and for every export of a world generated with
+    /// `exports: { default: async | store }`). Several calls may run at once inside `f` (join
+    /// their futures); streams and futures the calls take or return are read and written while
+    /// `f` runs, and async host functions run on wasmtime-wasi's ambient tokio runtime. The
+    /// call blocks until `f` ends.
+    ///
+    /// Everything else is [`Instance::call`]'s: the deadline and fuel hold for the whole of
+    /// `f` (every call in it), the application's state is staged, and a failure fails every
+    /// call in flight, rolls the state back and renews the instance for the next call.
+    ///
+    /// Needs a host with [`HostConfig::component_model_async`](crate::HostConfig::component_model_async).
+    ///
+    /// # Errors
+    /// As [`Instance::call`]; [`Failure::Host`](crate::Failure::Host) if the host has no
+    /// component-model async.
+    ///
+    /// # Panics
+    /// If called from inside an async runtime's task (tokio's `block_on` refuses to nest): an
+    /// async application uses an [`Async`](crate::Async) host, whose `call_concurrent` is a
+    /// future.
+    pub fn call_concurrent<R>(
+        &mut self,
+        export: &str,
+        f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
+    ) -> Result<R, Error> {
+        self.call(export, |live, store| {
+            crate::component::block_on(
+                store.run_concurrent(async |accessor| f(live, accessor).await),
+            )?
+        })
+    }
+
+    /// Drops a resource of the plugin's that the application owns: runs its destructor in the
+    /// guest, under the limits, as a call named `[resource-drop]`. A stale handle (its
+    /// instance is gone, and the resource with it) is dropped already: nothing happens.
+    ///
+    /// wasmtime keeps what it knows of an `own` handle the host holds until it is dropped or
+    /// the instance is: drop each one the application is done with.
+    ///
+    /// # Errors
+    /// As [`Instance::call`], when the destructor fails.
+    pub fn drop_resource(&mut self, resource: GuestResource) -> Result<(), Error> {
+        let Ok(handle) = self.resource(&resource) else {
+            return Ok(());
+        };
+        let async_entry = self.maker.async_entry;
+        self.call(RESOURCE_DROP, |_, store| match async_entry {
+            true => crate::component::block_on(handle.resource_drop_async(store)),
+            false => handle.resource_drop(store),
+        })
+    }
+
     /// Runs host-side code on the live instance without calling into it: no limits are set and
     /// nothing is staged. For reading or writing a core module's linear memory between calls.
     /// On a poisoned instance, a fresh instance is made first.
@@ -343,11 +475,77 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
     #[cold]
     #[inline(never)]
     fn renew(&mut self) -> Result<(), Error> {
+        self.reincarnate();
         let mut store = self.fresh_store()?;
         let live = self.maker.live(&mut store, true);
         self.store = Some(store);
         self.live = Some(live?);
         Ok(())
+    }
+}
+
+/// What every instance has, whatever its world, kind and mode, for stores holding the
+/// application's state `T`: for code that holds instances of several types as one (the
+/// versions of a contract, `contract!`'s `VersionedInstance`).
+pub trait AnyInstance<T> {
+    /// [`Instance::name`].
+    fn name(&self) -> &str;
+    /// [`Instance::limits`].
+    fn limits(&self) -> &Limits;
+    /// [`Instance::data`].
+    fn data(&self) -> &T;
+    /// [`Instance::data_mut`].
+    fn data_mut(&mut self) -> &mut T;
+    /// [`Instance::output`].
+    fn output(&self) -> &CapturedOutput;
+    /// [`Instance::poison`].
+    fn poison(&mut self);
+    /// [`Instance::profile`].
+    fn profile(&mut self, profiler: Option<&Profiler>);
+    /// [`Instance::keep`].
+    fn keep(&self, handle: ResourceAny) -> GuestResource;
+    /// [`Instance::resource`].
+    ///
+    /// # Errors
+    /// As [`Instance::resource`].
+    fn resource(&self, resource: &GuestResource) -> Result<ResourceAny, Error>;
+}
+
+impl<S: StoreData, L, M: Mode> AnyInstance<S::Data> for Instance<S, L, M> {
+    fn name(&self) -> &str {
+        Instance::name(self)
+    }
+
+    fn limits(&self) -> &Limits {
+        Instance::limits(self)
+    }
+
+    fn data(&self) -> &S::Data {
+        Instance::data(self)
+    }
+
+    fn data_mut(&mut self) -> &mut S::Data {
+        Instance::data_mut(self)
+    }
+
+    fn output(&self) -> &CapturedOutput {
+        Instance::output(self)
+    }
+
+    fn poison(&mut self) {
+        Instance::poison(self);
+    }
+
+    fn profile(&mut self, profiler: Option<&Profiler>) {
+        Instance::profile(self, profiler);
+    }
+
+    fn keep(&self, handle: ResourceAny) -> GuestResource {
+        Instance::keep(self, handle)
+    }
+
+    fn resource(&self, resource: &GuestResource) -> Result<ResourceAny, Error> {
+        Instance::resource(self, resource)
     }
 }
 

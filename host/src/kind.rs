@@ -75,6 +75,11 @@ pub trait Kind: sealed::Sealed + Send + Sync + Sized + 'static {
     #[doc(hidden)]
     fn code(code: &Self::Code) -> Code;
 
+    /// What a failed call or instantiation leaves in the store parts is let go: a component's
+    /// host resources.
+    #[doc(hidden)]
+    fn instance_failed(parts: &mut Self::Parts);
+
     /// Pre-links `code` against `linker`.
     #[doc(hidden)]
     fn pre<T: 'static>(
@@ -130,6 +135,10 @@ impl Kind for Component {
         ComponentParts::new(wasi.build())
     }
 
+    fn instance_failed(parts: &mut ComponentParts) {
+        parts.drop_resources();
+    }
+
     fn pre<T: 'static>(
         linker: &Self::Linker<StoreState<T, Self>>,
         code: &Self::Code,
@@ -167,6 +176,8 @@ impl Kind for CoreModule {
     fn parts(mut wasi: WasiCtxBuilder) -> WasiP1Ctx {
         wasi.build_p1()
     }
+
+    fn instance_failed(_: &mut WasiP1Ctx) {}
 
     fn pre<T: 'static>(
         linker: &Self::Linker<StoreState<T, Self>>,

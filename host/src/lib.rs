@@ -22,7 +22,7 @@
 //! compilation cache ([`HostConfig`]); precompiled artifacts ([`precompiled`]); WASI that grants
 //! nothing unless the host says so ([`Grants`]), with stdout and stderr captured per instance
 //! ([`CapturedOutput`]); typed errors that name the plugin and the export ([`Error`],
-//! [`Failure`]); a contract served at several versions at once ([`contract`]); a report of what
+//! [`Failure`]); a contract served at several versions at once ([`mod@contract`], [`contract!`]); a report of what
 //! a plugin is and whether it fits ([`inspect`]); several plugins joined into one ([`chain`]);
 //! and a directory of plugins kept loaded while its files change ([`watch`]).
 //!
@@ -89,18 +89,42 @@ pub use engine::{Allocator, CompilationCache, HostConfig};
 pub use error::{Error, ErrorKind, Failure, Phase, WasmtimeError};
 pub use grants::{DirGrant, Grants};
 pub use host::{Compiled, Getter, PluginHost};
-pub use instance::Instance;
+pub use instance::{AnyInstance, GuestResource, Instance};
 pub use kind::PluginKind;
 pub use limits::{Limit, Limits};
 pub use manifest::Manifest;
 pub use mode::{Blocking, Mode};
 pub use output::CapturedOutput;
-pub use plugin::Plugin;
+pub use plugin::{AnyPlugin, Plugin};
 /// Generates a world's bindings with wasmtime's `bindgen!`, through this library's wasmtime
 /// (so the application needs no `wasmtime` dependency of its own), and implements
 /// [`component::Bindings`] for the generated world type. Takes wasmtime's `bindgen!` options,
 /// braced: `plugin_host::bindgen!({ path: "wit", world: "app" })`.
 pub use plugin_host_macros::bindgen;
+/// A contract served at several versions ([`mod@contract`]), generated from the list of its
+/// versions: per version a module of bindings (through [`bindgen!`]; the newest version of
+/// each semver line has the full bindings, the older ones take their imports from it), the
+/// version list with each version's WIT (`VERSIONS`, `contract()`), `VersionedPlugin` and
+/// `VersionedInstance` (an enum over every version's plugins and instances, and the dispatch
+/// from the version a component targets), and `versioned_call!`, which calls an export on
+/// whichever version an instance is of and answers [`ErrorKind::NotInVersion`] on a version
+/// without it.
+///
+/// ```ignore
+/// plugin_host::contract!({
+///     package: "my:app",
+///     world: "app",
+///     path: "wit",                         // one folder per version: wit/1.0.0, wit/1.1.0
+///     versions: ["1.0.0", "1.1.0"],
+///     additional_derives: [PartialEq],     // any other option goes to each `bindgen!`
+/// });
+/// ```
+///
+/// A version whose world uses the component model's async ABI (an `async func`, a `stream`,
+/// a `future`) gets concurrent export bindings (`exports: { default: async | store }`), and
+/// `versioned_call!` calls it with [`Instance::call_concurrent`]. The book's chapter
+/// "Extending the WIT" grows a contract with it.
+pub use plugin_host_macros::contract;
 pub use staging::{Journal, Transactional};
 pub use state::{StoreData, StoreState};
 /// The wasmtime this library is built on: for the types `bindgen!` names and the linkers'

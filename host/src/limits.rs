@@ -57,6 +57,11 @@ pub struct Limits {
     /// Bytes of stdout, and separately of stderr, kept per instance. Later output is dropped
     /// (and counted); writing never fails the guest. Default 64 KiB.
     pub output_bytes: usize,
+    /// Component-model handles one store may hold at once
+    /// (`Store::set_max_component_handles`): resource handles, and with component-model async
+    /// the subtasks, streams, futures and waitable sets a guest makes. Making one more traps.
+    /// Default 10,000; wasmtime's default is 100,000.
+    pub component_handles: usize,
 }
 
 impl Limits {
@@ -100,6 +105,7 @@ impl Default for Limits {
             max_wasm_stack: 512 << 10,
             lifted_bytes: 1 << 20,
             output_bytes: 64 << 10,
+            component_handles: 10_000,
         }
     }
 }
@@ -120,6 +126,8 @@ pub enum Limit {
     Tables,
     /// [`Limits::lifted_bytes`].
     LiftedBytes,
+    /// [`Limits::component_handles`].
+    ComponentHandles,
     /// [`HostConfig::pool_instances`](crate::HostConfig::pool_instances): the pooling
     /// allocator has no free slot (of instances, memories or tables) for another instance.
     Pool,
@@ -128,7 +136,7 @@ pub enum Limit {
 impl Limit {
     /// A short snake-case name of the limit, for metric labels: `memory_limit`,
     /// `table_element_limit`, `instance_limit`, `memory_count_limit`, `table_count_limit`,
-    /// `lifted_bytes_limit`, `pool_limit`.
+    /// `lifted_bytes_limit`, `component_handle_limit`, `pool_limit`.
     pub fn label(self) -> &'static str {
         match self {
             Self::Memory => "memory_limit",
@@ -137,6 +145,7 @@ impl Limit {
             Self::Memories => "memory_count_limit",
             Self::Tables => "table_count_limit",
             Self::LiftedBytes => "lifted_bytes_limit",
+            Self::ComponentHandles => "component_handle_limit",
             Self::Pool => "pool_limit",
         }
     }
@@ -151,6 +160,7 @@ impl fmt::Display for Limit {
             Self::Memories => "the memory-count limit",
             Self::Tables => "the table-count limit",
             Self::LiftedBytes => "the limit on data lifted from the guest",
+            Self::ComponentHandles => "the component-handle limit",
             Self::Pool => "the host's limit on live instances (its pool is full)",
         })
     }

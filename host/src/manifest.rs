@@ -20,6 +20,7 @@
 //! tables = 4
 //! lifted_bytes = 65536
 //! output_bytes = 4096
+//! component_handles = 100
 //!
 //! [grants]                    # replaces the host's grants with a subset of them
 //! env = ["LANG"]              # keys the host grants; the values are the host's
@@ -71,6 +72,7 @@ struct RawLimits {
     tables: Option<Spanned<usize>>,
     lifted_bytes: Option<Spanned<usize>>,
     output_bytes: Option<Spanned<usize>>,
+    component_handles: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -249,6 +251,11 @@ impl Manifest {
             (&raw.tables, "tables", &mut limits.tables),
             (&raw.lifted_bytes, "lifted_bytes", &mut limits.lifted_bytes),
             (&raw.output_bytes, "output_bytes", &mut limits.output_bytes),
+            (
+                &raw.component_handles,
+                "component_handles",
+                &mut limits.component_handles,
+            ),
         ];
         for (value, key, limit) in sizes {
             if let Some(value) = value {

@@ -37,7 +37,8 @@ pub struct Plugin<S: 'static, L: 'static, M: Mode = Blocking> {
 
 impl<S: StoreData, L, M: Mode> Plugin<S, L, M> {
     /// A plugin named `name`, checked against `world` (the world's or ABI's name, or empty),
-    /// running `code`, whose instances `instantiate` puts into their stores.
+    /// running `code`, whose instances `instantiate` puts into their stores; `async_entry` if
+    /// `engine` is the host's engine with the component model's async ABI.
     pub(crate) fn new(
         name: Arc<str>,
         world: &'static str,
@@ -45,9 +46,11 @@ impl<S: StoreData, L, M: Mode> Plugin<S, L, M> {
         engine: Engine,
         policy: Arc<Policy>,
         instantiate: Box<M::Instantiate<S, L>>,
+        async_entry: bool,
     ) -> Self {
         Self {
             maker: Arc::new(Maker {
+                async_entry,
                 telemetry: Telemetry::new(name.clone(), world, policy.metrics),
                 code,
                 profiler: Mutex::new(None),
@@ -131,6 +134,52 @@ impl<S: StoreData, L> Plugin<S, L, Blocking> {
     }
 }
 
+/// What every plugin has, whatever its world, kind and mode: for code that holds plugins of
+/// several types as one (the versions of a contract, `contract!`'s `VersionedPlugin`).
+pub trait AnyPlugin {
+    /// [`Plugin::name`].
+    fn name(&self) -> &str;
+    /// [`Plugin::limits`].
+    fn limits(&self) -> &Limits;
+    /// [`Plugin::grants`].
+    fn grants(&self) -> &Grants;
+    /// [`Plugin::log_level`].
+    fn log_level(&self) -> LevelFilter;
+    /// [`Plugin::profiler`].
+    ///
+    /// # Errors
+    /// As [`Plugin::profiler`].
+    fn profiler(&self) -> Result<Profiler, Error>;
+    /// [`Plugin::profile`].
+    fn profile(&self, profiler: Option<&Profiler>);
+}
+
+impl<S, L, M: Mode> AnyPlugin for Plugin<S, L, M> {
+    fn name(&self) -> &str {
+        Plugin::name(self)
+    }
+
+    fn limits(&self) -> &Limits {
+        Plugin::limits(self)
+    }
+
+    fn grants(&self) -> &Grants {
+        Plugin::grants(self)
+    }
+
+    fn log_level(&self) -> LevelFilter {
+        Plugin::log_level(self)
+    }
+
+    fn profiler(&self) -> Result<Profiler, Error> {
+        Plugin::profiler(self)
+    }
+
+    fn profile(&self, profiler: Option<&Profiler>) {
+        Plugin::profile(self, profiler);
+    }
+}
+
 impl<S, L, M: Mode> Clone for Plugin<S, L, M> {
     fn clone(&self) -> Self {
         Self {
@@ -157,6 +206,10 @@ pub(crate) struct Maker<S: 'static, L: 'static, M: Mode> {
     pub(crate) budget: Budget,
     pub(crate) instantiate: Box<M::Instantiate<S, L>>,
     pub(crate) telemetry: Telemetry,
+    /// Whether the plugin runs on the host's engine with the component model's async ABI, where
+    /// its imports (WASI's async form, `async func`s) make wasmtime require async entry points
+    /// (`instantiate_async`, `call_async`, `call_concurrent`) in its stores.
+    pub(crate) async_entry: bool,
     /// What the plugin runs, for its profiler.
     code: Vec<Code>,
     /// The profiler every new instance is attached to ([`Plugin::profile`]), if any.
@@ -191,6 +244,7 @@ impl<S: StoreData, L, M: Mode> Maker<S, L, M> {
             .watch_memory(self.telemetry.memory_mark());
         store.limiter(|state| state.limiter());
         store.set_hostcall_fuel(limits.lifted_bytes);
+        store.set_max_component_handles(limits.component_handles);
         store
     }
 }

@@ -42,6 +42,12 @@ pub(crate) fn fingerprint(engine: &Engine) -> u64 {
     hasher.finish()
 }
 
+/// Whether `artifact`'s header says `engine` (or one of its configuration) made it.
+pub(crate) fn made_by(engine: &Engine, artifact: &[u8]) -> bool {
+    let fingerprint = fingerprint(engine).to_le_bytes();
+    artifact.get(MAGIC.len()..MAGIC.len() + 8) == Some(&fingerprint[..])
+}
+
 /// Whether `bytes` start like an artifact (whatever engine made it).
 pub fn is_artifact(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC)

@@ -49,12 +49,34 @@ impl<T, K: Kind> StoreState<T, K> {
     }
 }
 
-/// A component store's WASI preview 2 context and resource table, and, in a composed plugin,
-/// the providers' functions that the consumers' imports forward to, by the slot each forward
-/// was given ([`crate::chain`]).
+impl<T> ComponentState<T> {
+    /// The table of the application's host resources: where its host functions keep what a
+    /// `Resource<R>` they hand the plugin stands for (`resources().push(value)`, then
+    /// `get`, `get_mut` and `delete` by the handle), beside WASI's own table.
+    ///
+    /// The table belongs to the instance, in its store: every entry still in it is dropped
+    /// (its `Drop` runs) when the instance is dropped or renewed, and at once when a call or
+    /// instantiation fails, so a failed call leaves no resource it created alive. A
+    /// `Resource<R>` is an index into this table: one kept from before a renewal names nothing,
+    /// or a resource of the new instance; keep host resources the application needs across
+    /// calls in its own state, not in the table.
+    ///
+    /// For host functions to reach it, implement the world's host traits for
+    /// `ComponentState<T>` and link them with an identity getter
+    /// ([`PluginHost::link_state`](crate::PluginHost::link_state)).
+    pub fn resources(&mut self) -> &mut ResourceTable {
+        &mut self.parts.resources
+    }
+}
+
+/// A component store's WASI preview 2 context and resource table, the application's host
+/// resources ([`ComponentState::resources`]), and, in a composed plugin, the providers'
+/// functions that the consumers' imports forward to, by the slot each forward was given
+/// ([`crate::chain`]).
 pub struct ComponentParts {
     wasi: WasiCtx,
     table: ResourceTable,
+    resources: ResourceTable,
     pub(crate) forwards: Vec<Func>,
 }
 
@@ -63,8 +85,14 @@ impl ComponentParts {
         Self {
             wasi,
             table: ResourceTable::new(),
+            resources: ResourceTable::new(),
             forwards: Vec::new(),
         }
+    }
+
+    /// Drops every host resource of the application's table.
+    pub(crate) fn drop_resources(&mut self) {
+        self.resources = ResourceTable::new();
     }
 }
 
@@ -95,7 +123,8 @@ pub trait StoreData: crate::kind::sealed::Sealed + Send + Sized + 'static {
     fn assemble(data: Self::Data, wasi: WasiCtxBuilder, limits: &Limits) -> Self;
 
     /// Ends a call or instantiation: commits the application's state if it `succeeded`, rolls
-    /// it back if not ([`Transactional`]), when the call touched it.
+    /// it back if not ([`Transactional`]), when the call touched it; if it failed, drops the
+    /// instance's host resources ([`ComponentState::resources`]).
     #[doc(hidden)]
     fn settle(&mut self, succeeded: bool);
 
@@ -131,6 +160,9 @@ impl<T: Transactional + Send + 'static, K: Kind> StoreData for StoreState<T, K> 
 
     fn settle(&mut self, succeeded: bool) {
         self.data.settle(succeeded);
+        if !succeeded {
+            K::instance_failed(&mut self.parts);
+        }
     }
 
     fn limiter(&mut self) -> &mut Limiter {

@@ -17,7 +17,7 @@ struct Guest {
     debug: bool,
 }
 
-const GUESTS: [Guest; 11] = [
+const GUESTS: [Guest; 12] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
@@ -28,6 +28,12 @@ const GUESTS: [Guest; 11] = [
         package: "legacy-guest",
         target: "wasm32-wasip2",
         constant: "LEGACY_GUEST",
+        debug: false,
+    },
+    Guest {
+        package: "guest-0-1-1",
+        target: "wasm32-wasip2",
+        constant: "GUEST_0_1_1",
         debug: false,
     },
     Guest {
@@ -99,6 +105,7 @@ fn main() -> ExitCode {
         "crates/sdk",
         "guest",
         "plugins/legacy",
+        "plugins/guest-0.1.1",
         "plugins/hostile",
         "plugins/greeter",
         "plugins/escape",

@@ -1,10 +1,11 @@
-//! The contract at every version it is served: one host loads a 0.1.0 plugin and a 0.1.1 plugin
-//! side by side, tells each one's version from its imports, runs each version's calls, and
-//! answers a typed error for a call a plugin's version lacks.
+//! The contract at every version it is served: one host loads a plugin of each version side
+//! by side, tells each one's version from its imports, runs each version's calls, and answers
+//! a typed error for a call a plugin's version lacks.
 
+use example_host::contract::latest::VERSION as NEWEST;
 use example_host::contract::{Level, Point, SumError};
 use example_host::{ContractPlugin, ExampleHost, Message, demo};
-use plugin_artifacts::{COMPONENT_GUEST, HOSTILE_GUEST, LEGACY_GUEST};
+use plugin_artifacts::{COMPONENT_GUEST, GUEST_0_1_1, HOSTILE_GUEST, LEGACY_GUEST};
 use plugin_host::ErrorKind;
 
 use crate::{host, wasm};
@@ -18,7 +19,8 @@ fn the_version_is_told_from_what_the_component_imports() {
     let host = host();
     assert_eq!(load(&host, LEGACY_GUEST).version(), "0.1.0");
     assert_eq!(load(&host, HOSTILE_GUEST).version(), "0.1.0");
-    assert_eq!(load(&host, COMPONENT_GUEST).version(), "0.1.1");
+    assert_eq!(load(&host, GUEST_0_1_1).version(), "0.1.1");
+    assert_eq!(load(&host, COMPONENT_GUEST).version(), NEWEST);
 }
 
 #[test]
@@ -27,7 +29,11 @@ fn a_plugin_of_each_version_passes_every_check_of_its_version() {
     // The calls each version added, which every later version keeps.
     for (path, added) in [
         (LEGACY_GUEST, &["just-add", "point-add", "trigger"][..]),
-        (COMPONENT_GUEST, &["describe", "sum-points"][..]),
+        (GUEST_0_1_1, &["describe", "sum-points"][..]),
+        (
+            COMPONENT_GUEST,
+            &["accumulator", "closed-path", "path-length", "sum-stream"][..],
+        ),
     ] {
         let plugin = load(&host, path);
         let transcript = demo::component(&plugin, host.shared_value());

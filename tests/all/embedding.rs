@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bot_host::Bot;
-use plugin_artifacts::{BOT_PLUGIN, COMPONENT_GUEST};
+use plugin_artifacts::{BOT_PLUGIN, COMPONENT_GUEST, GUEST_0_1_1};
 use plugin_host::{Error, ErrorKind, Failure, HostConfig, Limits, Trap};
 
 fn bot() -> Bot {
@@ -83,9 +83,20 @@ fn a_plugin_that_never_answers_times_out() {
 #[test]
 fn a_plugin_of_another_world_is_refused_naming_what_it_lacks() {
     let mut bot = Bot::new(HostConfig::default()).unwrap();
-    let error = bot.add_plugin(COMPONENT_GUEST).unwrap_err();
+    let error = bot.add_plugin(GUEST_0_1_1).unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::WorldMismatch { world } if world == "example:bot/bot@1.0.0"),
         "{error}"
+    );
+}
+
+#[test]
+fn a_host_without_the_component_model_async_abi_says_which_setting_serves_a_plugin_with_it() {
+    let mut bot = Bot::new(HostConfig::default()).unwrap();
+    let error = bot.add_plugin(COMPONENT_GUEST).unwrap_err();
+    assert!(
+        error.kind() == &ErrorKind::Compile
+            && format!("{error:#}").contains("turn on HostConfig::component_model_async"),
+        "{error:#}"
     );
 }

@@ -48,6 +48,10 @@ pub struct LimitArgs {
     /// Captured stdout, and separately stderr, per instance, in KiB.
     #[arg(long, value_name = "KIB", default_value_t = Limits::default().output_bytes >> 10)]
     max_output_kib: usize,
+
+    /// Component-model handles (resources, subtasks, streams, futures) a store may hold.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().component_handles)]
+    max_component_handles: usize,
 }
 
 fn duration_ms(duration: Duration) -> u64 {
@@ -68,6 +72,7 @@ impl LimitArgs {
             max_wasm_stack: self.max_stack_kib.saturating_mul(1 << 10),
             lifted_bytes: self.max_lifted_kib.saturating_mul(1 << 10),
             output_bytes: self.max_output_kib.saturating_mul(1 << 10),
+            component_handles: self.max_component_handles,
         }
     }
 }

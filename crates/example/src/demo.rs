@@ -12,7 +12,7 @@ use std::fmt::Display;
 use plugin_host::dynamic::Dynamic;
 
 use crate::abi::AbiPlugin;
-use crate::contract::{ContractPlugin, Level, Point, SumError};
+use crate::contract::{ContractInstance, ContractPlugin, Level, Point, SumError};
 use crate::{CapturedOutput, Error, HostState, Message, Plugin, SharedValue};
 
 /// One call and its outcome.
@@ -183,8 +183,48 @@ pub fn component(plugin: &ContractPlugin, shared: &SharedValue) -> Transcript {
             Ok(levels(&instance.take_messages())),
         );
     }
+    if plugin.has("shapes#sum-stream") {
+        shapes(&mut t, &mut instance);
+    }
     t.capture(instance.output());
     t
+}
+
+/// The checks of `shapes` (0.1.2): an `accumulator` the plugin keeps, a host `path` it makes
+/// and one it borrows, and a `stream` it sums while sleeping on the host's timer.
+fn shapes(t: &mut Transcript, instance: &mut ContractInstance) {
+    let points = [point(1, 2), point(3, 4)];
+    let sum = instance.accumulator().and_then(|accumulator| {
+        for p in points {
+            instance.accumulator_add(accumulator, p)?;
+        }
+        let total = instance.accumulator_total(accumulator);
+        instance.drop_accumulator(accumulator)?;
+        total
+    });
+    t.check(
+        "accumulator: add {x: 1, y: 2}, {x: 3, y: 4}; total",
+        wave(point(4, 6)),
+        sum.map(wave),
+    );
+    let points_text = list(&points.iter().map(|&p| wave(p)).collect::<Vec<_>>());
+    t.check(
+        format!("closed-path({points_text}): the host path's points"),
+        points_text.clone(),
+        instance
+            .closed_path(&points)
+            .map(|path| list(&path.iter().map(|&p| wave(p)).collect::<Vec<_>>())),
+    );
+    t.check(
+        format!("path-length(borrow of a host path through {points_text})"),
+        2,
+        instance.path_length(&points),
+    );
+    t.check(
+        format!("sum-stream(stream of {points_text}, sleeping 10 ms after each)"),
+        wave(point(4, 6)),
+        instance.sum_stream(points.to_vec(), 10).map(wave),
+    );
 }
 
 /// Exercises a core module through the raw ABI on a fresh instance: the ABI's five patterns.

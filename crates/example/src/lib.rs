@@ -37,6 +37,7 @@ mod state;
 use std::path::Path;
 use std::sync::Arc;
 
+use plugin_host::component::ComponentState;
 use plugin_host::contract::Contract;
 use plugin_host::dynamic::{Dynamic, WaveCall};
 use plugin_host::inspect::Inspection;
@@ -140,14 +141,29 @@ impl ExampleHost {
         })
     }
 
-    /// A host built from `config` (limits, allocator, compilation cache, grants).
+    /// A host built from `config` (limits, allocator, compilation cache, grants), with
+    /// [`HostConfig::component_model_async`] on whatever `config` says: 0.1.2 plugins use the
+    /// component model's async ABI (their `sum-stream` and the host's `sleep`), and get the
+    /// library's second engine, while older ones keep the cheaper first.
     ///
     /// # Errors
-    /// [`ErrorKind::Setup`] if wasmtime cannot create the engine or link the host functions;
+    /// [`ErrorKind::Setup`] if wasmtime cannot create the engines or link the host functions;
     /// [`ErrorKind::Contract`] if the embedded WIT does not parse.
     pub fn with_config(config: HostConfig) -> Result<Self, Error> {
-        let mut host = PluginHost::with_config(config)?;
-        host.link(contract::latest::Plugin::add_to_linker::<_, HasSelf<HostState>>)?;
+        let mut host = PluginHost::with_config(HostConfig {
+            component_model_async: true,
+            ..config
+        })?;
+        // The contract's imports, for every 0.1 plugin (wasmtime's linker serves an older
+        // import from the newest compatible one): `types` and `host` on both engines, the
+        // async `timer` only on the one with the component model's async ABI.
+        type Store = HasSelf<ComponentState<HostState>>;
+        use contract::latest::example::plugin::{host as host_imports, timer, types};
+        host.link_state(|linker, state| {
+            types::add_to_linker::<_, Store>(linker, state)?;
+            host_imports::add_to_linker::<_, Store>(linker, state)
+        })?;
+        host.link_concurrent(timer::add_to_linker::<_, Store>)?;
         host.link_core(abi::add_to_linker)?;
         Ok(Self {
             host,

@@ -26,3 +26,6 @@
 pub use plugin_sdk_v0_1_0 as v0_1_0;
 /// `example:plugin@0.1.1`: 0.1.0 plus `describe`, `sum-points` and the host's `log-message`.
 pub use plugin_sdk_v0_1_1 as v0_1_1;
+/// `example:plugin@0.1.2`: 0.1.1 plus the interface `shapes` (an `accumulator` resource, a host
+/// `path`, a `borrow`, a `stream`) and the host's `path` resource and async `sleep`.
+pub use plugin_sdk_v0_1_2 as v0_1_2;

@@ -12,6 +12,8 @@
 //! relative to the crate's `Cargo.toml`), else the crate's `wit` folder; `world` selects the
 //! world as in wasmtime.
 
+mod contract;
+
 use heck::ToUpperCamelCase;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -32,6 +34,18 @@ pub fn bindgen(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     }
 }
 
+/// A contract served at several versions, generated from the list of its versions: one module
+/// of bindings per version, the version list with each version's WIT, enums over every
+/// version's plugins and instances, and `versioned_call!`. See the library's
+/// `plugin_host::contract!`.
+#[proc_macro]
+pub fn contract(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    match contract::expand(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
 /// What the macro reads of the options: where the WIT is, and which world.
 #[derive(Default)]
 struct Source {
@@ -42,7 +56,7 @@ struct Source {
 }
 
 fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let options = braced(input)?;
+    let options = braced(input, "bindgen")?;
     let source = read_options(&options)?;
     let (world, full_name) = resolve(&source).map_err(|e| error(format!("{e:#}")))?;
     let world = format_ident!("{}", world);
@@ -90,8 +104,9 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     })
 }
 
-/// The options inside the braces, with a trailing comma dropped.
-fn braced(input: TokenStream) -> syn::Result<TokenStream> {
+/// The options inside the braces of `plugin_host::{name}!({ … })`, with a trailing comma
+/// dropped.
+fn braced(input: TokenStream, name: &str) -> syn::Result<TokenStream> {
     let mut tokens = input.into_iter();
     match (tokens.next(), tokens.next()) {
         (Some(TokenTree::Group(group)), None) if group.delimiter() == Delimiter::Brace => {
@@ -101,11 +116,9 @@ fn braced(input: TokenStream) -> syn::Result<TokenStream> {
             }
             Ok(options.into_iter().collect())
         }
-        _ => Err(error(
-            "plugin_host::bindgen! takes wasmtime's bindgen! options in braces: \
-             `bindgen!({ path: \"wit\", world: \"app\" })`"
-                .to_owned(),
-        )),
+        _ => Err(error(format!(
+            "plugin_host::{name}! takes its options in braces: `{name}!({{ key: value, … }})`"
+        ))),
     }
 }
 

@@ -137,6 +137,7 @@ where
         engine,
         policy,
         M::instantiator(typed),
+        false,
     ))
 }
 

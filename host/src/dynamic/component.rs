@@ -124,25 +124,40 @@ impl ByName for kind::Component {
             .collect()
     }
 
-    fn call<S>(
+    fn call<S: Send + 'static>(
         instance: Instance,
         store: &mut Store<S>,
         function: &ComponentFunction,
         args: &[Val],
+        concurrent: bool,
     ) -> wasmtime::Result<Vec<Val>> {
+        if concurrent {
+            return crate::component::block_on(Self::call_async(
+                instance, store, function, args, true,
+            ));
+        }
         let (func, mut results) = prepare(instance, store, function)?;
         func.call(&mut *store, args, &mut results)?;
         Ok(results)
     }
 
-    async fn call_async<S: Send>(
+    async fn call_async<S: Send + 'static>(
         instance: Instance,
         store: &mut Store<S>,
         function: &ComponentFunction,
         args: &[Val],
+        concurrent: bool,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
-        func.call_async(&mut *store, args, &mut results).await?;
+        if concurrent {
+            store
+                .run_concurrent(async |accessor| {
+                    func.call_concurrent(accessor, args, &mut results).await
+                })
+                .await??;
+        } else {
+            func.call_async(&mut *store, args, &mut results).await?;
+        }
         Ok(results)
     }
 }

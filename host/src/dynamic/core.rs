@@ -59,22 +59,24 @@ impl ByName for kind::CoreModule {
         function.ty.params().map(|ty| (String::new(), ty)).collect()
     }
 
-    fn call<S>(
+    fn call<S: Send + 'static>(
         instance: Instance,
         store: &mut Store<S>,
         function: &CoreFunction,
         args: &[Val],
+        _: bool,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
         func.call(&mut *store, args, &mut results)?;
         Ok(results)
     }
 
-    async fn call_async<S: Send>(
+    async fn call_async<S: Send + 'static>(
         instance: Instance,
         store: &mut Store<S>,
         function: &CoreFunction,
         args: &[Val],
+        _: bool,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
         func.call_async(&mut *store, args, &mut results).await?;

@@ -70,22 +70,25 @@ pub trait ByName: Kind {
     #[doc(hidden)]
     fn params(function: &Self::Function) -> Vec<(String, <Self::Val as WasmValue>::Type)>;
 
-    /// Calls `function` of `instance` with `args`.
+    /// Calls `function` of `instance` with `args`; with the component model's concurrent ABI
+    /// (`call_concurrent`, driven to completion on the calling thread) if `concurrent`.
     #[doc(hidden)]
-    fn call<S>(
+    fn call<S: Send + 'static>(
         instance: Self::Instance,
         store: &mut Store<S>,
         function: &Self::Function,
         args: &[Self::Val],
+        concurrent: bool,
     ) -> wasmtime::Result<Vec<Self::Val>>;
 
     /// As [`ByName::call`], in a store whose calls are async.
     #[doc(hidden)]
-    fn call_async<S: Send>(
+    fn call_async<S: Send + 'static>(
         instance: Self::Instance,
         store: &mut Store<S>,
         function: &Self::Function,
         args: &[Self::Val],
+        concurrent: bool,
     ) -> impl Future<Output = wasmtime::Result<Vec<Self::Val>>> + Send;
 }
 
@@ -120,11 +123,16 @@ pub enum Dynamic<T: 'static, M: Mode = Blocking> {
 /// The code of a plugin pre-linked for calls by name.
 struct Linked<K: Kind, T: 'static> {
     pre: K::Pre<StoreState<T, K>>,
+    /// Whether wasmtime requires async entry points for it ([`Plugin::new`]'s `async_entry`).
+    async_entry: bool,
     state: PhantomData<fn() -> T>,
 }
 
 impl<K: Kind, T: Send + 'static> Instantiate<StoreState<T, K>, K::Instance> for Linked<K, T> {
     fn instantiate(&self, store: &mut Store<StoreState<T, K>>) -> wasmtime::Result<K::Instance> {
+        if self.async_entry {
+            return crate::component::block_on(K::instantiate_async(&self.pre, store));
+        }
         K::instantiate(&self.pre, store)
     }
 }
@@ -146,11 +154,13 @@ impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, 
         linker: &K::Linker<StoreState<T, K>>,
         policy: Arc<Policy>,
         engine: wasmtime::Engine,
+        async_entry: bool,
     ) -> Result<Self, Error> {
         let pre = K::pre(linker, code)
             .map_err(|source| Error::wasmtime(ErrorKind::Unlinkable, &name, source))?;
         let linked = Linked::<K, T> {
             pre,
+            async_entry,
             state: PhantomData,
         };
         let plugin = Plugin::new(
@@ -160,6 +170,7 @@ impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, 
             engine,
             policy,
             M::instantiator(linked),
+            async_entry,
         );
         Ok(Self::with_plugin(plugin, code))
     }
@@ -317,8 +328,9 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T> {
         function: &K::Function,
         args: &[K::Val],
     ) -> Result<Vec<K::Val>, Error> {
+        let concurrent = self.maker.async_entry;
         self.call(K::names(function)[0], |instance, store| {
-            K::call(*instance, store, function, args)
+            K::call(*instance, store, function, args, concurrent)
         })
     }
 }
@@ -333,8 +345,9 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T, Async> 
         function: &K::Function,
         args: &[K::Val],
     ) -> Result<Vec<K::Val>, Error> {
+        let concurrent = self.maker.async_entry;
         self.call(K::names(function)[0], async |instance, store| {
-            K::call_async(*instance, store, function, args).await
+            K::call_async(*instance, store, function, args, concurrent).await
         })
         .await
     }

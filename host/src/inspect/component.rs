@@ -2,7 +2,7 @@
 
 use wasmtime::component::{Component, Linker};
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding, WitPrinter};
-use wit_parser::{ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey};
+use wit_parser::{InterfaceId, ManglingAndAbi, Resolve, WorldId, WorldItem, WorldKey};
 
 use super::types::{same_function, signature};
 use super::{ComponentReport, ItemVerdict};
@@ -149,11 +149,50 @@ fn exports(expected: (&Resolve, WorldId), found: (&Resolve, WorldId)) -> Vec<Ite
                         )),
                     }
                 }
-                _ => Some("the host checks exported functions only".to_owned()),
+                WorldItem::Interface { id: wanted, .. } => {
+                    let found = found.iter().find_map(|(key, item)| match item {
+                        WorldItem::Interface { id, .. } if resolve.name_world_key(key) == name => {
+                            Some(*id)
+                        }
+                        _ => None,
+                    });
+                    match found {
+                        None => Some("missing".to_owned()),
+                        Some(found) => interface_problem((expected, *wanted), (resolve, found)),
+                    }
+                }
+                WorldItem::Type { .. } => None,
             };
             ItemVerdict { name, problem }
         })
         .collect()
+}
+
+/// What is wrong with an exported interface (`found`) against the one expected (`wanted`):
+/// each function it lacks or mistypes, resources' methods included.
+fn interface_problem(
+    wanted: (&Resolve, InterfaceId),
+    found: (&Resolve, InterfaceId),
+) -> Option<String> {
+    let ((expected, wanted), (resolve, found)) = (wanted, found);
+    let found = &resolve.interfaces[found].functions;
+    let problems: Vec<String> = expected.interfaces[wanted]
+        .functions
+        .iter()
+        .filter_map(|(name, function)| match found.get(name) {
+            None => Some(format!(
+                "`{name}` missing: {}",
+                signature(expected, function)
+            )),
+            Some(f) if same_function((expected, function), (resolve, f)) => None,
+            Some(f) => Some(format!(
+                "`{name}` mistyped: expected {}, found {}",
+                signature(expected, function),
+                signature(resolve, f)
+            )),
+        })
+        .collect();
+    (!problems.is_empty()).then(|| problems.join("; "))
 }
 
 /// `what: cause`, with the cause's own causes.

@@ -2,7 +2,7 @@
 //! one a component was decoded into.
 
 use wit_component::WitPrinter;
-use wit_parser::{Function, Resolve, Type, TypeDefKind};
+use wit_parser::{Function, Handle, Resolve, Type, TypeDefKind, TypeId, TypeOwner};
 
 /// A type in a `Resolve`.
 #[derive(Clone, Copy)]
@@ -79,10 +79,35 @@ pub(crate) fn same(a: Typed<'_>, b: Typed<'_>) -> bool {
             n == m && both(x, y)
         }
         (TypeDefKind::Map(xk, xv), TypeDefKind::Map(yk, yv)) => both(xk, yk) && both(xv, yv),
-        // Resources, handles, futures and streams: the `plugin` world has none, and telling
-        // two resources apart needs more than their shape. Never the same here.
+        (TypeDefKind::Future(x), TypeDefKind::Future(y))
+        | (TypeDefKind::Stream(x), TypeDefKind::Stream(y)) => both_optional(x, y),
+        (TypeDefKind::Handle(Handle::Own(x)), TypeDefKind::Handle(Handle::Own(y)))
+        | (TypeDefKind::Handle(Handle::Borrow(x)), TypeDefKind::Handle(Handle::Borrow(y))) => {
+            same_resource((a.resolve, *x), (b.resolve, *y))
+        }
+        (TypeDefKind::Resource, TypeDefKind::Resource) => {
+            same_resource((a.resolve, *ia), (b.resolve, *ib))
+        }
         _ => false,
     }
+}
+
+/// Whether two resource types are the same resource: of the same name, in interfaces of the
+/// same name (a resource is nominal, and both sides name the contract's own).
+fn same_resource(a: (&Resolve, TypeId), b: (&Resolve, TypeId)) -> bool {
+    let resource = |(resolve, mut id): (&Resolve, TypeId)| {
+        // Through `use` aliases, to the resource itself.
+        while let TypeDefKind::Type(Type::Id(inner)) = resolve.types[id].kind {
+            id = inner;
+        }
+        let ty = &resolve.types[id];
+        let interface = match ty.owner {
+            TypeOwner::Interface(interface) => resolve.interfaces[interface].name.clone(),
+            _ => None,
+        };
+        (ty.name.clone(), interface)
+    };
+    resource(a) == resource(b)
 }
 
 /// Whether two functions have the same parameter and result types (parameter names aside).

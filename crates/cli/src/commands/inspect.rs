@@ -141,12 +141,13 @@ fn effective(out: &mut impl Write, compiled: &Compiled) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "          {} instances, {} memories, {} tables, lifted {}, output {}",
+        "          {} instances, {} memories, {} tables, lifted {}, output {}, {} handles",
         limits.instances,
         limits.memories,
         limits.tables,
         bytes(limits.lifted_bytes),
         bytes(limits.output_bytes),
+        limits.component_handles,
     )?;
     let grants = compiled.grants();
     if grants.dirs.is_empty() && grants.env.is_empty() {
@@ -249,6 +250,7 @@ fn inspection_json(plugin: &str, inspection: &Inspection, compiled: &Compiled) -
         "tables": limits.tables,
         "lifted_bytes": limits.lifted_bytes,
         "output_bytes": limits.output_bytes,
+        "component_handles": limits.component_handles,
     });
     let grants = compiled.grants();
     value["grants"] = json!({

@@ -101,7 +101,7 @@ fn run_and_call_compose_components_at_load_time() {
     let foo = ["call", "--compose", COMPOSE_CALC, &toolbox, "foo", "-8"];
     assert_eq!(expect(0, &foo), "-7\n");
     // The contract's guest exports no `example:calc/math`: the toolbox's import is named.
-    let stderr = expect_error(&["call", "--compose", COMPONENT_GUEST, &toolbox, "foo", "7"]);
+    let stderr = expect_error(&["call", "--compose", LEGACY_GUEST, &toolbox, "foo", "7"]);
     assert!(stderr.contains("example:calc/math@0.1.0"), "{stderr}");
 }
 

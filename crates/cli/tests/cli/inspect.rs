@@ -1,11 +1,21 @@
 //! `plugin-host inspect`: what a plugin is and whether it fits.
 
 use crate::{directory_with_plugin, expect, expect_error, scratch};
-use plugin_artifacts::{COMPONENT_GUEST, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST, LEGACY_GUEST};
+use example_host::contract::latest::VERSION as NEWEST;
+use plugin_artifacts::{
+    COMPONENT_GUEST, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST, GUEST_0_1_1, LEGACY_GUEST,
+};
 
 #[test]
 fn inspect_passes_the_projects_plugins() {
     let stdout = expect(0, &["inspect", COMPONENT_GUEST]);
+    for line in [
+        format!("targets version {NEWEST}: example:plugin/plugin@{NEWEST}"),
+        format!("verdict: compatible with the world example:plugin/plugin@{NEWEST}"),
+    ] {
+        assert!(stdout.contains(&line), "missing {line:?} in\n{stdout}");
+    }
+    let stdout = expect(0, &["inspect", GUEST_0_1_1]);
     for line in [
         "export point-add: func(a: point, b: point) -> point;",
         "✓ example:plugin/host@0.1.1",

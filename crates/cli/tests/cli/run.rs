@@ -3,8 +3,10 @@
 use std::process::Command;
 
 use crate::{directory_with_plugin, expect, plugin_host, scratch, text, totals};
+use example_host::contract::latest::VERSION as NEWEST;
 use plugin_artifacts::{
-    Behaviour, COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, HOSTILE_GUEST, LEGACY_GUEST,
+    Behaviour, COMPONENT_GUEST, CORE_CALC, CORE_PLUGIN, CORE_TOOLBOX, GUEST_0_1_1, HOSTILE_GUEST,
+    LEGACY_GUEST,
 };
 
 #[test]
@@ -12,6 +14,7 @@ fn run_passes_every_check_on_all_guests() {
     let output = plugin_host(&[
         "run",
         COMPONENT_GUEST,
+        GUEST_0_1_1,
         LEGACY_GUEST,
         CORE_PLUGIN,
         "--link",
@@ -35,13 +38,15 @@ fn run_passes_every_check_on_all_guests() {
         "│ core guest: my value is 777",
         "✓ foo(7), which calls the linked add(1, 7)",
         "▶ legacy_guest.wasm: component, world example:plugin/plugin@0.1.0",
-        "▶ guest.wasm: component, world example:plugin/plugin@0.1.1",
+        "▶ guest_0_1_1.wasm: component, world example:plugin/plugin@0.1.1",
         "✓ describe().calls",
         "│ legacy guest (0.1.0): trigger(7)",
-        "across 4 plugin runs: all passed",
+        "across 5 plugin runs: all passed",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
     }
+    let newest = format!("▶ guest.wasm: component, world example:plugin/plugin@{NEWEST}");
+    assert!(stdout.contains(&newest), "missing {newest:?} in\n{stdout}");
     let (passed, failed) = totals(&stdout);
     assert_eq!(failed, 0);
     assert_eq!(passed, stdout.matches('✓').count());

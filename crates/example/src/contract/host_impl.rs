@@ -1,25 +1,82 @@
 //! The host's side of the contract's imports, once for every 0.1 plugin: wasmtime's linker
-//! serves a 0.1.0 plugin's `host@0.1.0` import from these `host@0.1.1` functions.
+//! serves a 0.1.0 or 0.1.1 plugin's `host` import from these `host@0.1.2` functions.
+//!
+//! They are implemented on the store's whole state, `ComponentState<HostState>`, so that the
+//! `path` resource reaches the instance's table of host resources
+//! ([`ComponentState::resources`]); the rest acts on [`HostState`] through
+//! [`ComponentState::data_mut`].
 
-use super::latest::{host, types};
+use std::time::Duration;
+
+use plugin_host::component::ComponentState;
+use plugin_host::wasmtime;
+use plugin_host::wasmtime::component::{Accessor, HasSelf, Resource};
+
+use super::latest::example::plugin::{host, timer, types};
+use super::{Point, Polyline};
 use crate::HostState;
 
-impl host::Host for HostState {
+/// The store state the contract's host functions run on.
+type State = ComponentState<HostState>;
+
+impl host::Host for State {
     fn log(&mut self, value: i32) {
-        HostState::log(self, value);
+        self.data_mut().log(value);
     }
 
     fn get(&mut self) -> i32 {
-        HostState::get(self)
+        self.data_mut().get()
     }
 
     fn set(&mut self, value: i32) {
-        HostState::set(self, value);
+        self.data_mut().set(value);
     }
 
     fn log_message(&mut self, level: types::Level, message: String) {
-        HostState::log_message(self, level, message);
+        self.data_mut().log_message(level, message);
     }
 }
 
-impl types::Host for HostState {}
+/// A `path` lives in the instance's table of host resources: gone with the instance, and at
+/// once after a failed call.
+impl host::HostPath for State {
+    /// Traps when the table is full (wasmtime's `ResourceTable` holds a million entries).
+    fn new(&mut self) -> wasmtime::Result<Resource<Polyline>> {
+        Ok(self.resources().push(Polyline::default())?)
+    }
+
+    fn push(&mut self, path: Resource<Polyline>, p: Point) {
+        if let Ok(path) = self.resources().get_mut(&path) {
+            path.0.push(p);
+        }
+    }
+
+    fn len(&mut self, path: Resource<Polyline>) -> u32 {
+        self.resources()
+            .get(&path)
+            .map_or(0, |path| u32::try_from(path.0.len()).unwrap_or(u32::MAX))
+    }
+
+    fn points(&mut self, path: Resource<Polyline>) -> Vec<Point> {
+        self.resources()
+            .get(&path)
+            .map(|path| path.0.clone())
+            .unwrap_or_default()
+    }
+
+    fn drop(&mut self, path: Resource<Polyline>) -> wasmtime::Result<()> {
+        self.resources().delete(path)?;
+        Ok(())
+    }
+}
+
+impl types::Host for State {}
+
+impl timer::Host for State {}
+
+impl<T> timer::HostWithStore<T> for HasSelf<State> {
+    /// Waits on the runtime's timer: the calling thread is free meanwhile.
+    async fn sleep(_: &Accessor<T, Self>, ms: u32) {
+        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+    }
+}

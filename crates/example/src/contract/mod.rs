@@ -1,48 +1,40 @@
-//! The contract `example:plugin`, served at every version in `wit/`: one `bindgen!` module per
-//! version, and a plugin type that holds whichever version a component targets.
+//! The contract `example:plugin`, served at every version in `wit/`: `plugin_host::contract!`
+//! generates one module of bindings per version (`v0_1_0`, `v0_1_1`, `v0_1_2`) and the
+//! dispatch over them from the list below; [`ContractPlugin`] holds whichever version a
+//! component targets.
 //!
 //! A call every version has goes to the plugin whatever its version; a call added later answers
-//! [`ErrorKind::NotInVersion`] on a plugin of an older version, naming the version that added it.
+//! [`ErrorKind::NotInVersion`](plugin_host::ErrorKind::NotInVersion) on a plugin of an older
+//! version, naming the version that added it.
 
 mod host_impl;
-pub mod v0_1_0;
-pub mod v0_1_1;
 
 use std::sync::Arc;
 
-use plugin_host::component::{ComponentInstance, ComponentPlugin};
 use plugin_host::contract::Contract;
 use plugin_host::profile::Profiler;
-use plugin_host::{CapturedOutput, Compiled, Error, ErrorKind, PluginHost};
+use plugin_host::wasmtime::component::{Resource, StreamReader};
+use plugin_host::{CapturedOutput, Compiled, Error, GuestResource, PluginHost};
 
 use crate::{HostState, Message, SharedValue};
 
-pub use latest::types::{Level, PluginInfo, Point, SumError};
-/// The newest version: its types are every version's (see [`v0_1_0`]).
-pub use v0_1_1 as latest;
+plugin_host::contract!({
+    package: "example:plugin",
+    world: "plugin",
+    path: "../../wit",
+    versions: ["0.1.0", "0.1.1", "0.1.2"],
+    additional_derives: [PartialEq, Eq],
+    // The constructor of a host `path` traps when the instance's table is full.
+    imports: { "example:plugin/host.[constructor]path": trappable },
+    with: { "example:plugin/host.path": crate::contract::Polyline },
+});
 
-/// The contract's package.
-pub const PACKAGE: &str = "example:plugin";
+pub use latest::example::plugin::types::{Level, PluginInfo, Point, SumError};
 
-/// Every version served, oldest first, with its WIT: what [`contract`] parses.
-pub const VERSIONS: [(&str, &str); 2] = [
-    (
-        v0_1_0::VERSION,
-        include_str!("../../../../wit/0.1.0/plugin.wit"),
-    ),
-    (
-        v0_1_1::VERSION,
-        include_str!("../../../../wit/0.1.1/plugin.wit"),
-    ),
-];
-
-/// The contract, parsed from the WIT the crate was built with.
-///
-/// # Errors
-/// [`ErrorKind::Contract`] if that WIT is not what [`VERSIONS`] says (a test rules it out).
-pub fn contract() -> Result<Contract, Error> {
-    Contract::new(PACKAGE, "plugin", &VERSIONS)
-}
+/// What a host `path` is (the `path` resource of `example:plugin/host@0.1.2`): the points the
+/// plugin pushed, in the instance's table of host resources.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Polyline(pub Vec<Point>);
 
 /// A component plugin of any served version, pre-linked and checked against its version's
 /// world. Cheap to clone and to share across threads.
@@ -50,26 +42,7 @@ pub fn contract() -> Result<Contract, Error> {
 pub struct ContractPlugin {
     contract: Arc<Contract>,
     shared: SharedValue,
-    served: Served,
-    /// The plugin's log level, from its manifest.
-    log_level: tracing::level_filters::LevelFilter,
-}
-
-#[derive(Clone, Debug)]
-enum Served {
-    V0_1_0(ComponentPlugin<v0_1_0::Plugin, HostState>),
-    V0_1_1(ComponentPlugin<v0_1_1::Plugin, HostState>),
-}
-
-/// Runs `$body` with `$plugin` bound to the served plugin, whatever its version: for what
-/// every version's plugin has.
-macro_rules! every_served {
-    ($served:expr, $plugin:ident => $body:expr) => {
-        match $served {
-            Served::V0_1_0($plugin) => $body,
-            Served::V0_1_1($plugin) => $body,
-        }
-    };
+    plugin: VersionedPlugin<HostState>,
 }
 
 impl ContractPlugin {
@@ -81,31 +54,17 @@ impl ContractPlugin {
         shared: SharedValue,
         loaded: &Compiled,
     ) -> Result<Self, Error> {
-        let version = contract.target(loaded.name(), loaded.as_component()?)?;
-        let served = match version {
-            v0_1_0::VERSION => Served::V0_1_0(host.component(loaded)?),
-            v0_1_1::VERSION => Served::V0_1_1(host.component(loaded)?),
-            // `target` answers only versions of the contract, which are all above.
-            other => {
-                return Err(Error::new(ErrorKind::UnservedVersion {
-                    package: PACKAGE.to_owned(),
-                    version: other.to_owned(),
-                    served: contract.versions().map(str::to_owned).collect(),
-                })
-                .with_plugin(loaded.name()));
-            }
-        };
+        let plugin = VersionedPlugin::new(host, &contract, loaded)?;
         Ok(Self {
             contract,
             shared,
-            served,
-            log_level: loaded.log_level(),
+            plugin,
         })
     }
 
     /// The name the plugin was loaded under.
     pub fn name(&self) -> &str {
-        every_served!(&self.served, plugin => plugin.name())
+        self.plugin.plugin().name()
     }
 
     /// A new profile of the plugin's code ([`plugin_host::Plugin::profiler`]).
@@ -113,29 +72,27 @@ impl ContractPlugin {
     /// # Errors
     /// As [`plugin_host::Plugin::profiler`].
     pub fn profiler(&self) -> Result<Profiler, Error> {
-        every_served!(&self.served, plugin => plugin.profiler())
+        self.plugin.plugin().profiler()
     }
 
     /// Samples every instance made from now on into `profiler`
     /// ([`plugin_host::Plugin::profile`]).
     pub fn profile(&self, profiler: Option<&Profiler>) {
-        every_served!(&self.served, plugin => plugin.profile(profiler))
+        self.plugin.plugin().profile(profiler);
     }
 
     /// The version of the contract the plugin targets.
     pub fn version(&self) -> &'static str {
-        match self.served {
-            Served::V0_1_0(_) => v0_1_0::VERSION,
-            Served::V0_1_1(_) => v0_1_1::VERSION,
-        }
+        self.plugin.version()
     }
 
-    /// The full name of the world the plugin fits: `example:plugin/plugin@0.1.1`.
+    /// The full name of the world the plugin fits: `example:plugin/plugin@0.1.2`.
     pub fn world(&self) -> String {
         self.contract.world_name(self.version())
     }
 
-    /// The calls of the plugin's version, in the world's order.
+    /// The calls of the plugin's version, in the world's order: its functions, then the
+    /// functions of the interfaces it exports (`shapes#closed-path`).
     pub fn calls(&self) -> &[String] {
         self.contract.exports(self.version())
     }
@@ -148,18 +105,14 @@ impl ContractPlugin {
     /// Creates a fresh instance in a store of its own, under the host's limits and grants.
     ///
     /// # Errors
-    /// [`ErrorKind::Instantiate`] if the component traps or runs into a limit while initialising.
+    /// [`ErrorKind::Instantiate`](plugin_host::ErrorKind::Instantiate) if the component traps
+    /// or runs into a limit while initialising.
     pub fn instantiate(&self) -> Result<ContractInstance, Error> {
-        let state =
-            HostState::new(self.name().into(), self.shared.clone()).with_log_level(self.log_level);
-        let live = match &self.served {
-            Served::V0_1_0(plugin) => Live::V0_1_0(plugin.instantiate(state)?),
-            Served::V0_1_1(plugin) => Live::V0_1_1(plugin.instantiate(state)?),
-        };
+        let plugin = self.plugin.plugin();
+        let state = HostState::new(plugin.name().into(), self.shared.clone())
+            .with_log_level(plugin.log_level());
         Ok(ContractInstance {
-            contract: self.contract.clone(),
-            version: self.version(),
-            live,
+            live: self.plugin.instantiate(state)?,
         })
     }
 }
@@ -167,58 +120,34 @@ impl ContractPlugin {
 /// One instance of a [`ContractPlugin`], in a store of its own. Each method makes the call of
 /// the same name, under the host's limits; see [`plugin_host::Instance`] for what a failed call
 /// leaves behind (nothing: the shared value, logs and messages are committed only when the call
-/// succeeds, and the next call runs on a fresh instance).
+/// succeeds, the instance's host resources are dropped, and the next call runs on a fresh
+/// instance).
+#[derive(Debug)]
 pub struct ContractInstance {
-    contract: Arc<Contract>,
-    version: &'static str,
-    live: Live,
+    live: VersionedInstance<HostState>,
 }
 
-enum Live {
-    V0_1_0(ComponentInstance<v0_1_0::Plugin, HostState>),
-    V0_1_1(ComponentInstance<v0_1_1::Plugin, HostState>),
-}
-
-impl std::fmt::Debug for ContractInstance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let instance: &dyn std::fmt::Debug = match &self.live {
-            Live::V0_1_0(instance) => instance,
-            Live::V0_1_1(instance) => instance,
-        };
-        f.debug_struct("ContractInstance")
-            .field("version", &self.version)
-            .field("instance", instance)
-            .finish()
-    }
-}
-
-/// Runs `$body` with `$instance` bound to the live instance, whatever its version: for calls
-/// every version has. Its types come from [`latest`] in every version.
-macro_rules! every_version {
-    ($live:expr, $instance:ident => $body:expr) => {
-        match $live {
-            Live::V0_1_0($instance) => $body,
-            Live::V0_1_1($instance) => $body,
-        }
-    };
-}
+/// An `accumulator` of a 0.1.2 plugin: a running sum the plugin keeps (a resource the plugin
+/// defines), tied to the instance that made it ([`ContractInstance::accumulator`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accumulator(GuestResource);
 
 impl ContractInstance {
     /// The version of the contract the plugin targets.
     pub fn version(&self) -> &'static str {
-        self.version
+        self.live.version()
     }
 
     /// Calls `just-add`: `a + b`, wrapping.
     ///
     /// # Errors
-    /// [`ErrorKind::Call`] if the call fails; [`ErrorKind::Instantiate`] if a fresh instance was
+    /// [`ErrorKind::Call`](plugin_host::ErrorKind::Call) if the call fails;
+    /// [`ErrorKind::Instantiate`](plugin_host::ErrorKind::Instantiate) if a fresh instance was
     /// due and could not be made.
     #[inline]
     pub fn just_add(&mut self, a: u64, b: u64) -> Result<u64, Error> {
-        every_version!(&mut self.live, instance => {
-            instance.call("just-add", |plugin, store| plugin.call_just_add(store, a, b))
-        })
+        versioned_call!(&mut self.live, "just-add", |plugin, store| plugin
+            .call_just_add(store, a, b))
     }
 
     /// Calls `point-add`: the field-wise sum of two points, wrapping.
@@ -227,9 +156,8 @@ impl ContractInstance {
     /// As [`ContractInstance::just_add`].
     #[inline]
     pub fn point_add(&mut self, a: Point, b: Point) -> Result<Point, Error> {
-        every_version!(&mut self.live, instance => {
-            instance.call("point-add", |plugin, store| plugin.call_point_add(store, a, b))
-        })
+        versioned_call!(&mut self.live, "point-add", |plugin, store| plugin
+            .call_point_add(store, a, b))
     }
 
     /// Calls `trigger`, which calls back into the host's `log`, `get` and `set`.
@@ -238,57 +166,158 @@ impl ContractInstance {
     /// As [`ContractInstance::just_add`].
     #[inline]
     pub fn trigger(&mut self, input: i32) -> Result<(), Error> {
-        every_version!(&mut self.live, instance => {
-            instance.call("trigger", |plugin, store| plugin.call_trigger(store, input))
-        })
+        versioned_call!(&mut self.live, "trigger", |plugin, store| plugin
+            .call_trigger(store, input))
     }
 
     /// Calls `describe` (added in 0.1.1): the plugin's name, its own version, its calls.
     ///
     /// # Errors
-    /// [`ErrorKind::NotInVersion`] on a 0.1.0 plugin; otherwise as [`ContractInstance::just_add`].
+    /// [`ErrorKind::NotInVersion`](plugin_host::ErrorKind::NotInVersion) on a 0.1.0 plugin;
+    /// otherwise as [`ContractInstance::just_add`].
     pub fn describe(&mut self) -> Result<PluginInfo, Error> {
-        match &mut self.live {
-            Live::V0_1_1(instance) => {
-                instance.call("describe", |plugin, store| plugin.call_describe(store))
-            }
-            Live::V0_1_0(_) => Err(self.missing("describe")),
-        }
+        versioned_call!(&mut self.live, "describe", |plugin, store| plugin
+            .call_describe(store))
     }
 
     /// Calls `sum-points` (added in 0.1.1): the field-wise sum of `points` without wrapping,
     /// or the plugin's [`SumError`]. The outer `Result` is the host's: the call failed.
     ///
     /// # Errors
-    /// [`ErrorKind::NotInVersion`] on a 0.1.0 plugin; otherwise as [`ContractInstance::just_add`].
+    /// [`ErrorKind::NotInVersion`](plugin_host::ErrorKind::NotInVersion) on a 0.1.0 plugin;
+    /// otherwise as [`ContractInstance::just_add`].
     pub fn sum_points(&mut self, points: &[Point]) -> Result<Result<Point, SumError>, Error> {
-        match &mut self.live {
-            Live::V0_1_1(instance) => instance.call("sum-points", |plugin, store| {
-                plugin.call_sum_points(store, points)
-            }),
-            Live::V0_1_0(_) => Err(self.missing("sum-points")),
-        }
+        versioned_call!(&mut self.live, "sum-points", |plugin, store| plugin
+            .call_sum_points(store, points.into()))
+    }
+
+    /// Makes an `accumulator` in the plugin (added in 0.1.2): a sum of no points.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotInVersion`](plugin_host::ErrorKind::NotInVersion) on a plugin older
+    /// than 0.1.2; otherwise as [`ContractInstance::just_add`].
+    pub fn accumulator(&mut self) -> Result<Accumulator, Error> {
+        let handle = versioned_call!(
+            &mut self.live,
+            "shapes#[constructor]accumulator",
+            |plugin, store| plugin
+                .example_plugin_shapes()
+                .accumulator()
+                .call_constructor(store)
+        )?;
+        Ok(Accumulator(self.live.instance().keep(handle)))
+    }
+
+    /// Adds `p` to `accumulator` (`accumulator.add`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::StaleResource`](plugin_host::ErrorKind::StaleResource) if the instance that
+    /// made it is gone (renewed after a failed call); otherwise as
+    /// [`ContractInstance::accumulator`].
+    pub fn accumulator_add(&mut self, accumulator: Accumulator, p: Point) -> Result<(), Error> {
+        let handle = self.live.instance().resource(&accumulator.0)?;
+        versioned_call!(
+            &mut self.live,
+            "shapes#[method]accumulator.add",
+            |plugin, store| plugin
+                .example_plugin_shapes()
+                .accumulator()
+                .call_add(store, handle, p)
+        )
+    }
+
+    /// The sum `accumulator` holds (`accumulator.total`).
+    ///
+    /// # Errors
+    /// As [`ContractInstance::accumulator_add`].
+    pub fn accumulator_total(&mut self, accumulator: Accumulator) -> Result<Point, Error> {
+        let handle = self.live.instance().resource(&accumulator.0)?;
+        versioned_call!(
+            &mut self.live,
+            "shapes#[method]accumulator.total",
+            |plugin, store| plugin
+                .example_plugin_shapes()
+                .accumulator()
+                .call_total(store, handle)
+        )
+    }
+
+    /// Drops `accumulator`: the plugin's destructor runs. One whose instance is gone is
+    /// dropped already.
+    ///
+    /// # Errors
+    /// As [`ContractInstance::just_add`], if the destructor fails.
+    pub fn drop_accumulator(&mut self, accumulator: Accumulator) -> Result<(), Error> {
+        self.live.drop_resource(accumulator.0)
+    }
+
+    /// Calls `closed-path` (added in 0.1.2): the plugin makes a host `path` through `points`
+    /// and gives it to the host, which reads its points and drops it.
+    ///
+    /// # Errors
+    /// As [`ContractInstance::accumulator`]; [`ErrorKind::Call`](plugin_host::ErrorKind::Call)
+    /// if the plugin returns a path that is not in the instance's table.
+    pub fn closed_path(&mut self, points: &[Point]) -> Result<Vec<Point>, Error> {
+        let path = versioned_call!(&mut self.live, "shapes#closed-path", |plugin, store| plugin
+            .example_plugin_shapes()
+            .call_closed_path(store, points.into()))?;
+        let name = self.live.instance().name().to_owned();
+        self.live
+            .resources()
+            .delete(path)
+            .map(|polyline| polyline.0)
+            .map_err(|e| Error::call_error(&name, "shapes#closed-path", e.into()))
+    }
+
+    /// Calls `path-length` (added in 0.1.2) on a host `path` through `points`, lent to the
+    /// plugin (`borrow<path>`), and drops the path afterwards.
+    ///
+    /// # Errors
+    /// As [`ContractInstance::accumulator`].
+    pub fn path_length(&mut self, points: &[Point]) -> Result<u32, Error> {
+        let name = self.live.instance().name().to_owned();
+        let path = self
+            .live
+            .resources()
+            .push(Polyline(points.to_vec()))
+            .map_err(|e| Error::call_error(&name, "shapes#path-length", e.into()))?;
+        let rep = path.rep();
+        let length = versioned_call!(&mut self.live, "shapes#path-length", |plugin, store| plugin
+            .example_plugin_shapes()
+            .call_path_length(store, Resource::new_borrow(rep)));
+        // A failed call dropped the table's entries already.
+        let _ = self.live.resources().delete(path);
+        length
+    }
+
+    /// Calls `sum-stream` (added in 0.1.2): `points` go to the plugin through a
+    /// `stream<point>`, and it sleeps `pause_ms` on the host's timer after each.
+    ///
+    /// # Errors
+    /// As [`ContractInstance::accumulator`].
+    pub fn sum_stream(&mut self, points: Vec<Point>, pause_ms: u32) -> Result<Point, Error> {
+        versioned_call!(&mut self.live, "shapes#sum-stream", |plugin, accessor| {
+            let points = accessor.with(|mut store| StreamReader::new(&mut store, points))?;
+            plugin
+                .example_plugin_shapes()
+                .call_sum_stream(accessor, points, pause_ms)
+        })
     }
 
     /// The values the plugin passed to `log` in calls that succeeded since the last call of
     /// this method, oldest first; at most [`HostState::LOG_CAPACITY`].
     pub fn take_logged(&mut self) -> Vec<i32> {
-        every_version!(&mut self.live, instance => instance.data_mut().take_logged())
+        self.live.instance_mut().data_mut().take_logged()
     }
 
     /// The messages the plugin reported with `log-message` in calls that succeeded since the
     /// last call of this method, oldest first; at most [`HostState::MESSAGE_CAPACITY`].
     pub fn take_messages(&mut self) -> Vec<Message> {
-        every_version!(&mut self.live, instance => instance.data_mut().take_messages())
+        self.live.instance_mut().data_mut().take_messages()
     }
 
     /// The plugin's captured stdout and stderr.
     pub fn output(&self) -> &CapturedOutput {
-        every_version!(&self.live, instance => instance.output())
-    }
-
-    fn missing(&self, export: &str) -> Error {
-        let name = every_version!(&self.live, instance => instance.name());
-        self.contract.not_in_version(name, self.version, export)
+        self.live.instance().output()
     }
 }
