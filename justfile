@@ -63,7 +63,7 @@ lint: setup
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked --features plugin-tests/polyglot -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
-    cargo clippy --locked --target wasm32-wasip2 -p guest -p guest-0-1-1 -p legacy-guest -p hostile-guest -p greeter-guest -p escape-plugin -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
+    cargo clippy --locked --target wasm32-wasip2 -p guest -p guest-0-1-1 -p legacy-guest -p hostile-guest -p greeter-guest -p escape-plugin -p notes-plugin -p bot-plugin -p compose-calc -p plugin-sdk -- -D warnings
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p debug-info-plugin -- -D warnings
 

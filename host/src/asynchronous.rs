@@ -17,7 +17,7 @@ use tracing::Instrument;
 use wasmtime::component::Accessor;
 use wasmtime::{Linker, Store, UpdateDeadline};
 
-use crate::instance::{Budget, Failed, RESOURCE_DROP, refuel, settle};
+use crate::instance::{Budget, Failed, RESOURCE_DROP, concurrently, refuel, settle};
 use crate::kind::sealed::Sealed;
 use crate::mode::Mode;
 use crate::plugin::{Instantiate, Maker};
@@ -189,7 +189,8 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
     ///
     /// Dropping the future cancels every call `f` made, not one alone: wasmtime 48 cancels a
     /// guest task only by dropping its store (wasmtime#11833), so the next call runs on a
-    /// fresh instance.
+    /// fresh instance. The wall-clock deadline uses tokio's timer: the runtime needs its time
+    /// driver (`enable_time`).
     ///
     /// # Errors
     /// As the blocking [`Instance::call_concurrent`].
@@ -198,10 +199,9 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
         export: &str,
         f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
+        let deadline = self.maker.policy.limits.deadline;
         self.call(export, async |live, store| {
-            store
-                .run_concurrent(async |accessor| f(live, accessor).await)
-                .await?
+            concurrently(store, deadline, live, f).await
         })
         .await
     }

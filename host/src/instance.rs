@@ -402,7 +402,10 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
     ///
     /// Everything else is [`Instance::call`]'s: the deadline and fuel hold for the whole of
     /// `f` (every call in it), the application's state is staged, and a failure fails every
-    /// call in flight, rolls the state back and renews the instance for the next call.
+    /// call in flight, rolls the state back and renews the instance for the next call. The
+    /// deadline holds in wall time too, while the guest waits with no code running (on a
+    /// future it never writes, a stream it never reads, a task that never resolves): `f` past
+    /// it fails with [`Failure::Timeout`](crate::Failure::Timeout).
     ///
     /// Needs a host with [`HostConfig::component_model_async`](crate::HostConfig::component_model_async).
     ///
@@ -419,10 +422,9 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         export: &str,
         f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
+        let deadline = self.maker.policy.limits.deadline;
         self.call(export, |live, store| {
-            crate::component::block_on(
-                store.run_concurrent(async |accessor| f(live, accessor).await),
-            )?
+            crate::component::block_on(concurrently(store, deadline, live, f))
         })
     }
 
@@ -561,6 +563,21 @@ impl<S: StoreData, L, M: Mode> std::fmt::Debug for Instance<S, L, M> {
             .field("plugin", &self.maker.name)
             .field("poisoned", &self.live.is_none())
             .finish_non_exhaustive()
+    }
+}
+
+/// Runs `f` on `live` inside `store`'s `run_concurrent`, for at most `deadline` of wall time
+/// (then as a trap of the epoch deadline would, so that the call fails as a timeout).
+pub(crate) async fn concurrently<S: Send + 'static, L, R>(
+    store: &mut Store<S>,
+    deadline: Duration,
+    live: &L,
+    f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
+) -> wasmtime::Result<R> {
+    let run = store.run_concurrent(async |accessor| f(live, accessor).await);
+    match tokio::time::timeout(deadline, run).await {
+        Ok(result) => result?,
+        Err(_) => Err(wasmtime::Trap::Interrupt.into()),
     }
 }
 

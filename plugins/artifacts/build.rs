@@ -17,7 +17,7 @@ struct Guest {
     debug: bool,
 }
 
-const GUESTS: [Guest; 12] = [
+const GUESTS: [Guest; 13] = [
     Guest {
         package: "guest",
         target: "wasm32-wasip2",
@@ -52,6 +52,12 @@ const GUESTS: [Guest; 12] = [
         package: "escape-plugin",
         target: "wasm32-wasip2",
         constant: "ESCAPE_PLUGIN",
+        debug: false,
+    },
+    Guest {
+        package: "notes-plugin",
+        target: "wasm32-wasip2",
+        constant: "NOTES_PLUGIN",
         debug: false,
     },
     Guest {
@@ -109,6 +115,7 @@ fn main() -> ExitCode {
         "plugins/hostile",
         "plugins/greeter",
         "plugins/escape",
+        "plugins/notes",
         "plugins/bot",
         "plugins/core",
         "plugins/raw-abi",

@@ -1,6 +1,7 @@
 //! Calls by name on components: their functions and `component::Val`s.
 
 use std::fmt;
+use std::time::Duration;
 
 use wasmtime::Store;
 use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
@@ -8,6 +9,7 @@ use wasmtime::component::wasm_wave::wasm::DisplayType;
 use wasmtime::component::{Component, ComponentExportIndex, Instance, Val};
 
 use super::ByName;
+use crate::instance::concurrently;
 use crate::kind;
 
 /// One function a component exports: at its root (`greet`) or in an exported instance
@@ -129,11 +131,11 @@ impl ByName for kind::Component {
         store: &mut Store<S>,
         function: &ComponentFunction,
         args: &[Val],
-        concurrent: bool,
+        concurrent: Option<Duration>,
     ) -> wasmtime::Result<Vec<Val>> {
-        if concurrent {
+        if concurrent.is_some() {
             return crate::component::block_on(Self::call_async(
-                instance, store, function, args, true,
+                instance, store, function, args, concurrent,
             ));
         }
         let (func, mut results) = prepare(instance, store, function)?;
@@ -146,15 +148,15 @@ impl ByName for kind::Component {
         store: &mut Store<S>,
         function: &ComponentFunction,
         args: &[Val],
-        concurrent: bool,
+        concurrent: Option<Duration>,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
-        if concurrent {
-            store
-                .run_concurrent(async |accessor| {
-                    func.call_concurrent(accessor, args, &mut results).await
-                })
-                .await??;
+        if let Some(deadline) = concurrent {
+            let results = &mut results;
+            concurrently(store, deadline, &func, async |func, accessor| {
+                func.call_concurrent(accessor, args, results).await
+            })
+            .await?;
         } else {
             func.call_async(&mut *store, args, &mut results).await?;
         }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use std::time::Duration;
+
 use wasmtime::{ExternType, FuncType, Instance, Module, Store, Val, ValType};
 
 use super::ByName;
@@ -64,7 +66,7 @@ impl ByName for kind::CoreModule {
         store: &mut Store<S>,
         function: &CoreFunction,
         args: &[Val],
-        _: bool,
+        _: Option<Duration>,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
         func.call(&mut *store, args, &mut results)?;
@@ -76,7 +78,7 @@ impl ByName for kind::CoreModule {
         store: &mut Store<S>,
         function: &CoreFunction,
         args: &[Val],
-        _: bool,
+        _: Option<Duration>,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
         func.call_async(&mut *store, args, &mut results).await?;

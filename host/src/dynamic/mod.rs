@@ -37,6 +37,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use wasmtime::Store;
 use wasmtime::component::wasm_wave::{self, wasm::WasmValue};
@@ -71,14 +72,15 @@ pub trait ByName: Kind {
     fn params(function: &Self::Function) -> Vec<(String, <Self::Val as WasmValue>::Type)>;
 
     /// Calls `function` of `instance` with `args`; with the component model's concurrent ABI
-    /// (`call_concurrent`, driven to completion on the calling thread) if `concurrent`.
+    /// (`call_concurrent`, driven to completion on the calling thread, within this wall-clock
+    /// deadline) if `concurrent` is given.
     #[doc(hidden)]
     fn call<S: Send + 'static>(
         instance: Self::Instance,
         store: &mut Store<S>,
         function: &Self::Function,
         args: &[Self::Val],
-        concurrent: bool,
+        concurrent: Option<Duration>,
     ) -> wasmtime::Result<Vec<Self::Val>>;
 
     /// As [`ByName::call`], in a store whose calls are async.
@@ -88,7 +90,7 @@ pub trait ByName: Kind {
         store: &mut Store<S>,
         function: &Self::Function,
         args: &[Self::Val],
-        concurrent: bool,
+        concurrent: Option<Duration>,
     ) -> impl Future<Output = wasmtime::Result<Vec<Self::Val>>> + Send;
 }
 
@@ -328,7 +330,7 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T> {
         function: &K::Function,
         args: &[K::Val],
     ) -> Result<Vec<K::Val>, Error> {
-        let concurrent = self.maker.async_entry;
+        let concurrent = self.maker.concurrent_deadline();
         self.call(K::names(function)[0], |instance, store| {
             K::call(*instance, store, function, args, concurrent)
         })
@@ -345,7 +347,7 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T, Async> 
         function: &K::Function,
         args: &[K::Val],
     ) -> Result<Vec<K::Val>, Error> {
-        let concurrent = self.maker.async_entry;
+        let concurrent = self.maker.concurrent_deadline();
         self.call(K::names(function)[0], async |instance, store| {
             K::call_async(*instance, store, function, args, concurrent).await
         })

@@ -9,6 +9,7 @@ mod chain;
 mod escapes;
 mod limits;
 mod loading;
+mod notes;
 mod profile;
 mod staging;
 mod telemetry;
