@@ -44,16 +44,16 @@ pub fn trigger(host: &mut impl Host, input: i32) {
 }
 
 /// The calls this plugin offers, in the world's order: its functions, then the functions of
-/// the interface it exports, as the component names them.
+/// the interface it exports, a resource's as WIT writes them (`shapes#accumulator.add`).
 pub const CALLS: [&str; 11] = [
     "just-add",
     "point-add",
     "trigger",
     "describe",
     "sum-points",
-    "shapes#[constructor]accumulator",
-    "shapes#[method]accumulator.add",
-    "shapes#[method]accumulator.total",
+    "shapes#accumulator.new",
+    "shapes#accumulator.add",
+    "shapes#accumulator.total",
     "shapes#closed-path",
     "shapes#path-length",
     "shapes#sum-stream",

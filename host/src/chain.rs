@@ -31,7 +31,8 @@ use wasmtime::component::{ComponentExportIndex, InstancePre};
 use wasmtime::{ExternType, Linker, Store};
 
 use crate::core_module::signature;
-use crate::dynamic::component::{func_type, functions};
+use crate::dynamic::StreamFeed;
+use crate::dynamic::component::{func_type, functions, mentions_handles, wit_name};
 use crate::dynamic::{DynamicComponent, DynamicCoreModule, DynamicPlugin};
 use crate::grants::Policy;
 use crate::kind::{self, Kind};
@@ -97,7 +98,7 @@ pub(crate) fn link<T: Transactional + Send + 'static>(
     let instantiate: Box<dyn Instantiate<_, _>> =
         Box::new(move |store: &mut Store<_>| instantiate_links(&members, &linker, store));
     let plugin = Plugin::new(name, "", code, engine, policy, instantiate, false);
-    Ok(DynamicPlugin::with_plugin(plugin, &last))
+    Ok(DynamicPlugin::with_plugin(plugin, &last, Vec::new().into()))
 }
 
 /// Checks that each module's function imports are satisfied by the module before it or by the
@@ -185,10 +186,6 @@ fn instantiate_links<T: 'static>(
     previous.ok_or_else(|| wasmtime::format_err!("a chain needs at least one plugin"))
 }
 
-/// How [`func_type`] writes a type WAVE cannot write: a resource handle, which the text
-/// comparison cannot tell from another resource's.
-const UNWRITABLE: &str = "<<UNSUPPORTED>>";
-
 /// A function of a provider's exported interface that a later component imports: where to
 /// find it in the provider's instance, and the store slot its handle goes into.
 struct Forward {
@@ -206,6 +203,7 @@ pub(crate) fn compose<T: Transactional + Send + 'static>(
     members: Vec<Member<kind::Component>>,
     linker: &wasmtime::component::Linker<ComponentState<T>>,
     policy: Arc<Policy>,
+    feeds: Arc<[StreamFeed<T>]>,
 ) -> Result<DynamicComponent<T>, Error> {
     let (name, last) = name_and_last::<kind::Component>(&members)?;
     let code = codes::<kind::Component>(&members);
@@ -241,7 +239,7 @@ pub(crate) fn compose<T: Transactional + Send + 'static>(
         last.ok_or_else(|| wasmtime::format_err!("a chain needs at least one plugin"))
     });
     let plugin = Plugin::new(name, "", code, engine, policy, instantiate, false);
-    Ok(DynamicPlugin::with_plugin(plugin, &last))
+    Ok(DynamicPlugin::with_plugin(plugin, &last, feeds))
 }
 
 /// Defines in `linker`, for every function `consumer` imports from an interface `provider`
@@ -275,7 +273,7 @@ fn forward<T: Transactional + Send + 'static>(
                      value type; only functions are forwarded between components"
                 ),
             };
-            let full_name = format!("{interface}#{function}");
+            let full_name = format!("{interface}#{}", wit_name(function));
             let Some(provided) = offered.iter().find(|f| f.name() == full_name) else {
                 wasmtime::bail!(
                     "import `{interface}#{function}`: {provider_name} exports `{interface}` \
@@ -283,7 +281,7 @@ fn forward<T: Transactional + Send + 'static>(
                 );
             };
             let (wanted_type, provided_type) = (func_type(&wanted), func_type(provided.ty()));
-            if wanted_type.contains(UNWRITABLE) {
+            if mentions_handles(&wanted) {
                 wasmtime::bail!(
                     "import `{interface}#{function}` has type {wanted_type}: functions taking \
                      or returning resources are not forwarded between components"

@@ -17,6 +17,7 @@
 
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
 
+use crate::dynamic::component::wit_name;
 use crate::{Error, ErrorKind};
 use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
@@ -31,8 +32,8 @@ pub struct Contract {
 }
 
 /// Every call a world's exports offer, in the WIT's order: its functions by name, then each
-/// function of an exported interface as `interface#function` (a resource's as the component
-/// names them: `shapes#[constructor]accumulator`, `shapes#[method]accumulator.add`).
+/// function of an exported interface as `interface#function` (a resource's as WIT writes
+/// them: `shapes#accumulator.new`, `shapes#accumulator.add`).
 fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
     let exports = &resolve.worlds[world].exports;
     let functions = exports.iter().filter_map(|(key, item)| match (key, item) {
@@ -51,10 +52,23 @@ fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
         interface
             .functions
             .keys()
-            .map(|function| format!("{name}#{function}"))
+            .map(|function| format!("{name}#{}", wit_name(function)))
             .collect()
     });
     functions.chain(interfaces).collect()
+}
+
+/// `export` as [`Contract::exports`] names it: the interface by its short name, a resource's
+/// function as WIT writes it.
+fn call_name(export: &str) -> String {
+    match export.rsplit_once('#') {
+        Some((interface, function)) => {
+            let interface = interface.rsplit('/').next().unwrap_or(interface);
+            let interface = interface.split('@').next().unwrap_or(interface);
+            format!("{interface}#{}", wit_name(function))
+        }
+        None => export.to_owned(),
+    }
 }
 
 /// One version of the contract: its WIT, parsed, and the calls its world exports
@@ -125,24 +139,28 @@ impl Contract {
     }
 
     /// The calls `version`'s world exports, in the WIT's order: its functions by name, then
-    /// each function of an exported interface as `interface#function` (a resource's as the
-    /// component names them: `shapes#[constructor]accumulator`); empty for a version not
-    /// served.
+    /// each function of an exported interface as `interface#function` (a resource's as WIT
+    /// writes them: `shapes#accumulator.new`, `shapes#accumulator.add`); empty for a version
+    /// not served.
     pub fn exports(&self, version: &str) -> &[String] {
         self.version(version).map_or(&[], |v| &v.exports)
     }
 
-    /// The first version whose world exports `export`, if any does.
+    /// The first version whose world exports `export`, if any does. `export` is named as
+    /// [`Contract::exports`] names it, or as a call by name may: with the interface's full
+    /// name (`example:plugin/shapes@0.1.2#closed-path`), or a resource's function as the
+    /// component names it (`shapes#[method]accumulator.add`).
     pub fn since(&self, export: &str) -> Option<&str> {
+        let export = call_name(export);
         self.versions
             .iter()
-            .find(|v| v.exports.iter().any(|e| e == export))
+            .find(|v| v.exports.contains(&export))
             .map(|v| v.number.as_str())
     }
 
-    /// Whether `version`'s world exports `export`.
+    /// Whether `version`'s world exports `export` (named as for [`Contract::since`]).
     pub fn has(&self, version: &str, export: &str) -> bool {
-        self.exports(version).iter().any(|e| e == export)
+        self.exports(version).contains(&call_name(export))
     }
 
     /// The version of the contract `component` targets: the one version of the package its

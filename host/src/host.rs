@@ -14,7 +14,7 @@ use crate::chain;
 use crate::component::{self, Bindings, ComponentPlugin};
 use crate::contract::Contract;
 use crate::core_module::{self, CoreBindings, CorePlugin};
-use crate::dynamic::{Dynamic, DynamicComponent, DynamicCoreModule, DynamicPlugin};
+use crate::dynamic::{Dynamic, DynamicComponent, DynamicCoreModule, DynamicPlugin, StreamFeed};
 use crate::engine::{new_engine, start_epoch_ticker};
 use crate::grants::Policy;
 use crate::inspect::{self, Inspection};
@@ -24,6 +24,7 @@ use crate::precompiled::{self, Artifact};
 use crate::profile::Code;
 use crate::state::{ComponentState, CoreState};
 use crate::{Allocator, Error, ErrorKind, Grants, HostConfig, Limits, PluginKind, Transactional};
+use wasmtime::component::{ComponentType, Lift, Lower, Val};
 
 /// A plugin compiled by a host's engine (wasmtime's `Component` or `Module`), not yet checked
 /// against a world or an ABI nor linked: what [`PluginHost::load`] gives, for
@@ -148,6 +149,8 @@ pub struct PluginHost<T: 'static, M: Mode = Blocking> {
     core_linker: Linker<CoreState<T>>,
     policy: Arc<Policy>,
     allocator: Allocator,
+    /// What feeds a `stream<T>` argument of a call by name ([`PluginHost::feed_streams`]).
+    feeds: Arc<[StreamFeed<T>]>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -282,8 +285,34 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
                 log: None,
             }),
             allocator,
+            feeds: StreamFeed::primitives().into(),
             mode: PhantomData,
         })
+    }
+
+    /// Lets calls by name on a session ([`WaveSession`](crate::dynamic::WaveSession)) pass a
+    /// WAVE list as a `stream<E>` argument: `convert` makes an `E` of each value, `None` if
+    /// it is not one. `E` is a type of the application's bindings (`bindgen!` makes its
+    /// records and variants `ComponentType`); wasmtime feeds a host stream only of a Rust
+    /// type. Numbers, `bool`, `char` and `string` are fed already. When several feeds
+    /// convert a list, the one registered last serves it, the library's own last of all.
+    ///
+    /// ```ignore
+    /// host.feed_streams::<Point>(|value| match value {
+    ///     Val::Record(fields) => match fields.as_slice() {
+    ///         [(_, Val::S32(x)), (_, Val::S32(y))] => Some(Point { x: *x, y: *y }),
+    ///         _ => None,
+    ///     },
+    ///     _ => None,
+    /// });
+    /// ```
+    pub fn feed_streams<E>(&mut self, convert: fn(&Val) -> Option<E>)
+    where
+        E: ComponentType + Lower + Lift + Send + Sync + Unpin + 'static,
+    {
+        let mut feeds = self.feeds.to_vec();
+        feeds.insert(0, StreamFeed::new(convert));
+        self.feeds = feeds.into();
     }
 
     /// Every lane: the first, and the one for the component model's async ABI if there is
@@ -663,12 +692,14 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
             Code::Component(code) => {
                 let lane = self.lane_of(code);
                 let (linker, engine) = (&lane.component_linker, lane.engine.clone());
-                DynamicPlugin::new(name, code, linker, policy, engine, lane.concurrent)
+                let feeds = self.feeds.clone();
+                DynamicPlugin::new(name, code, linker, policy, engine, lane.concurrent, feeds)
                     .map(Dynamic::Component)
             }
             Code::CoreModule(code) => {
                 let (linker, engine) = (&self.core_linker, self.main.engine.clone());
-                DynamicPlugin::new(name, code, linker, policy, engine, false)
+                let feeds = self.feeds.clone();
+                DynamicPlugin::new(name, code, linker, policy, engine, false, feeds)
                     .map(Dynamic::CoreModule)
             }
         }
@@ -788,7 +819,8 @@ impl<T: Transactional + Send + 'static> PluginHost<T, Blocking> {
                 wasmtime::Error::msg(reason),
             ));
         }
-        chain::compose(members, &self.main.component_linker, self.policy.clone())
+        let linker = &self.main.component_linker;
+        chain::compose(members, linker, self.policy.clone(), self.feeds.clone())
     }
 }
 

@@ -39,9 +39,9 @@ use std::sync::Arc;
 
 use plugin_host::component::ComponentState;
 use plugin_host::contract::Contract;
-use plugin_host::dynamic::{Dynamic, WaveCall};
+use plugin_host::dynamic::{Dynamic, WaveCall, WaveSession};
 use plugin_host::inspect::Inspection;
-use plugin_host::wasmtime::component::HasSelf;
+use plugin_host::wasmtime::component::{HasSelf, Val};
 use plugin_host::{Compiled, ErrorKind, HostConfig, Limits, PluginHost, PluginKind};
 
 pub use abi::{AbiInstance, AbiPlugin};
@@ -164,6 +164,16 @@ impl ExampleHost {
             host_imports::add_to_linker::<_, Store>(linker, state)
         })?;
         host.link_concurrent(timer::add_to_linker::<_, Store>)?;
+        // Calls by name may pass a `stream<point>` (`sum-stream`) as a WAVE list.
+        host.feed_streams::<Point>(|value| match value {
+            Val::Record(fields) => match fields.as_slice() {
+                [(x, Val::S32(px)), (y, Val::S32(py))] if x == "x" && y == "y" => {
+                    Some(Point { x: *px, y: *py })
+                }
+                _ => None,
+            },
+            _ => None,
+        });
         host.link_core(abi::add_to_linker)?;
         Ok(Self {
             host,
@@ -301,19 +311,52 @@ impl ExampleHost {
         args: &[impl AsRef<str>],
     ) -> Result<WaveCall, Error> {
         let call = plugin.call_wave(function, args, self.state_of(plugin));
-        let Some(loaded) = loaded else { return call };
-        match (&call, loaded.component()) {
-            (Err(error), Some(component))
+        match loaded {
+            Some(loaded) => call.map_err(|error| self.explain(loaded, function, error)),
+            None => call,
+        }
+    }
+
+    /// A session of calls by name on one instance of the component `loaded`
+    /// ([`WaveSession`]: handles its calls return stay usable, as `<accumulator #1>`):
+    /// what `plugin-host watch` keeps per plugin.
+    ///
+    /// # Errors
+    /// As [`PluginHost::dynamic`]; [`ErrorKind::WrongKind`] for a core module.
+    pub fn session(&self, loaded: &Compiled) -> Result<WaveSession<HostState>, Error> {
+        match self.host.dynamic(loaded)? {
+            Dynamic::Component(plugin) => {
+                let state = self
+                    .state(plugin.name())
+                    .with_log_level(plugin.plugin().log_level());
+                plugin.session(state)
+            }
+            Dynamic::CoreModule(_) => Err(Error::new(ErrorKind::WrongKind {
+                expected: PluginKind::Component,
+                found: PluginKind::CoreModule,
+            })
+            .with_plugin(loaded.name())),
+        }
+    }
+
+    /// `error`, from calling `function` of `loaded` by name, as
+    /// [`ErrorKind::NotInVersion`] when `loaded` is a plugin of a version of the contract
+    /// without `function` (which a later version has): a call of the contract, not a typo.
+    pub fn explain(&self, loaded: &Compiled, function: &str, error: Error) -> Error {
+        let Some(component) = loaded.component() else {
+            return error;
+        };
+        let version = || self.contract.target(loaded.name(), component).ok();
+        match version() {
+            Some(version)
                 if matches!(error.kind(), ErrorKind::NoSuchExport { .. })
                     && !self.contract.referenced_versions(component).is_empty()
                     && self.contract.since(function).is_some() =>
             {
-                let version = self.contract.target(loaded.name(), component)?;
-                Err(self
-                    .contract
-                    .not_in_version(loaded.name(), version, function))
+                self.contract
+                    .not_in_version(loaded.name(), version, function)
             }
-            _ => call,
+            _ => error,
         }
     }
 

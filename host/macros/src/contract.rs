@@ -41,8 +41,8 @@ struct Version {
     /// The interfaces of the package the world imports: (name, bindgen module path).
     imported_interfaces: Vec<String>,
     /// Every export a call can name: `name` for a function of the world, `interface#name` for
-    /// one of an exported interface (resource functions as the component names them:
-    /// `shapes#[method]accumulator.add`).
+    /// one of an exported interface (resource functions as WIT writes them:
+    /// `shapes#accumulator.add`).
     exports: Vec<String>,
     /// Whether the world uses the component model's async ABI.
     concurrent: bool,
@@ -476,7 +476,11 @@ fn dispatch(options: &Options, versions: &[Version]) -> TokenStream {
         /// `NotInVersion`, naming the version that added it. `versioned_call!(async instance,
         /// …)` is the same in an async host, awaited. The export is named as the contract
         /// lists it (`describe`, `shapes#closed-path`); one no served version has does not
-        /// compile.
+        /// compile. Write the body as one expression, not a block: in Rust 2024 a block's
+        /// temporaries (`bindings.shapes().accumulator()`) end with the block, before a
+        /// concurrent arm awaits the call (`#[rustfmt::skip]` keeps rustfmt from adding one).
+        /// A list argument is a slice in plain bindings and a `Vec` in concurrent ones: pass
+        /// `list.into()`, which serves both.
         macro_rules! versioned_call {
             #(#call_arms)*
         }
@@ -631,7 +635,8 @@ fn imported_interfaces(
 }
 
 /// Every export a call can name: the world's functions by name, and each function of an
-/// exported interface as `interface#function`.
+/// exported interface as `interface#function`, a resource's as WIT writes it
+/// (`shapes#accumulator.new`, `shapes#accumulator.add`), as `Contract::exports` names them.
 fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
     let mut names = Vec::new();
     for (key, item) in &resolve.worlds[world].exports {
@@ -644,13 +649,26 @@ fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
                     WorldKey::Interface(_) => interface.name.clone().unwrap_or_default(),
                 };
                 for function in interface.functions.values() {
-                    names.push(format!("{name}#{}", function.name));
+                    names.push(format!("{name}#{}", wit_name(&function.name)));
                 }
             }
             WorldItem::Type { .. } => {}
         }
     }
     names
+}
+
+/// A resource's function as WIT writes it: `accumulator.new` for `[constructor]accumulator`,
+/// `accumulator.add` for `[method]accumulator.add` and `[static]accumulator.add`.
+fn wit_name(function: &str) -> String {
+    if let Some(resource) = function.strip_prefix("[constructor]") {
+        return format!("{resource}.new");
+    }
+    ["[method]", "[static]"]
+        .iter()
+        .find_map(|prefix| function.strip_prefix(prefix))
+        .unwrap_or(function)
+        .to_owned()
 }
 
 /// Whether `world` uses the component model's async ABI: an `async func`, or a `stream` or

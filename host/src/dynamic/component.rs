@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use wasmtime::Store;
+use wasmtime::component::ResourceType;
 use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::wasm_wave::wasm::DisplayType;
 use wasmtime::component::{Component, ComponentExportIndex, Instance, Val};
@@ -13,7 +14,9 @@ use crate::instance::concurrently;
 use crate::kind;
 
 /// One function a component exports: at its root (`greet`) or in an exported instance
-/// (`example:greeter/text@0.1.0#shout`), with its type.
+/// (`example:greeter/text@0.1.0#shout`), with its type. A resource's functions are named as
+/// WIT writes them, `accumulator.add` and `accumulator.new` for the component's
+/// `[method]accumulator.add` and `[constructor]accumulator`.
 #[derive(Clone, Debug)]
 pub struct ComponentFunction {
     name: String,
@@ -21,11 +24,13 @@ pub struct ComponentFunction {
     function: String,
     index: ComponentExportIndex,
     ty: ComponentFunc,
+    /// The signature, with the names of the resources its handles are of.
+    signature: String,
 }
 
 impl ComponentFunction {
     /// The full export name: `greet` at the root, `INSTANCE#FUNCTION` in an exported instance
-    /// (`example:greeter/text@0.1.0#shout`).
+    /// (`example:greeter/text@0.1.0#shout`, `example:plugin/shapes@0.1.2#accumulator.add`).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -41,32 +46,155 @@ impl ComponentFunction {
     }
 }
 
-/// The signature in WIT-like form, types written out: `greet: func(name: string) -> string`.
+/// The signature in WIT-like form, types written out, handles with their resource's name:
+/// `greet: func(name: string) -> string`, `accumulator.add: func(self: borrow<accumulator>,
+/// p: record { x: s32, y: s32 })`.
 impl fmt::Display for ComponentFunction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.name, func_type(&self.ty))
+        write!(f, "{}: {}", self.name, self.signature)
+    }
+}
+
+/// A function name as WIT writes it: `accumulator.add` for the component's
+/// `[method]accumulator.add` or `[static]accumulator.add`, `accumulator.new` for
+/// `[constructor]accumulator`; any other name as it is. What calls by name answer to, with
+/// the component's own names.
+pub(crate) fn wit_name(function: &str) -> String {
+    if let Some(resource) = function.strip_prefix("[constructor]") {
+        return format!("{resource}.new");
+    }
+    ["[method]", "[static]"]
+        .iter()
+        .find_map(|prefix| function.strip_prefix(prefix))
+        .unwrap_or(function)
+        .to_owned()
+}
+
+/// `name` with its function part (after the last `#`, or the whole) as [`wit_name`] writes it.
+pub(crate) fn normalize(name: &str) -> String {
+    match name.rsplit_once('#') {
+        Some((instance, function)) => format!("{instance}#{}", wit_name(function)),
+        None => wit_name(name),
     }
 }
 
 /// A function type in WIT-like form, types written out: `func(name: string) -> string`.
 /// Composition compares two components' functions by this text, as wasmtime compares types
-/// only within one component. It writes every value type in full (record fields, variant and
-/// enum cases, flags) except resource handles, which it writes as `<<UNSUPPORTED>>`.
+/// only within one component. It writes a resource handle without its resource's name
+/// (`own<_>`): composition refuses functions with handles ([`mentions_handles`]).
 pub(crate) fn func_type(ty: &ComponentFunc) -> String {
+    signature(ty, &[])
+}
+
+/// Whether `ty` takes or returns a resource handle, anywhere in its values.
+pub(crate) fn mentions_handles(ty: &ComponentFunc) -> bool {
+    fn holds(ty: &Type) -> bool {
+        match ty {
+            Type::Own(_) | Type::Borrow(_) => true,
+            Type::List(list) => holds(&list.ty()),
+            Type::Option(option) => holds(&option.ty()),
+            Type::Result(result) => result.ok().iter().chain(&result.err()).any(holds),
+            Type::Tuple(tuple) => tuple.types().any(|ty| holds(&ty)),
+            Type::Record(record) => record.fields().any(|field| holds(&field.ty)),
+            Type::Variant(variant) => variant
+                .cases()
+                .any(|case| case.ty.as_ref().is_some_and(holds)),
+            Type::Stream(stream) => stream.ty().as_ref().is_some_and(holds),
+            Type::Future(future) => future.ty().as_ref().is_some_and(holds),
+            _ => false,
+        }
+    }
+    ty.params().any(|(_, ty)| holds(&ty)) || ty.results().any(|ty| holds(&ty))
+}
+
+/// `ty` in WIT-like form, a handle as `own<NAME>` or `borrow<NAME>` with the name `resources`
+/// gives its resource (`_` if none does).
+fn signature(ty: &ComponentFunc, resources: &[(ResourceType, String)]) -> String {
     let params: Vec<String> = ty
         .params()
-        .map(|(name, ty)| format!("{name}: {}", DisplayType(&ty)))
+        .map(|(name, ty)| format!("{name}: {}", type_name(&ty, resources)))
         .collect();
-    let mut text = format!("func({})", params.join(", "));
+    let asynchronous = if ty.async_() { "async " } else { "" };
+    let mut text = format!("{asynchronous}func({})", params.join(", "));
     if let Some(result) = ty.results().next() {
-        text = format!("{text} -> {}", DisplayType(&result));
+        text = format!("{text} -> {}", type_name(&result, resources));
     }
     text
+}
+
+/// `ty` in WIT-like form: WAVE's names, and what WAVE cannot write (handles, streams,
+/// futures) in WIT's.
+pub(crate) fn type_name(ty: &Type, resources: &[(ResourceType, String)]) -> String {
+    let named = |resource: &ResourceType| {
+        resources
+            .iter()
+            .find(|(ty, _)| ty == resource)
+            .map_or("_", |(_, name)| name.as_str())
+            .to_owned()
+    };
+    let inner = |ty: &Type| type_name(ty, resources);
+    let optional = |ty: Option<Type>| ty.as_ref().map_or("_".to_owned(), inner);
+    match ty {
+        Type::Own(resource) => format!("own<{}>", named(resource)),
+        Type::Borrow(resource) => format!("borrow<{}>", named(resource)),
+        Type::Stream(stream) => match stream.ty() {
+            Some(payload) => format!("stream<{}>", inner(&payload)),
+            None => "stream".to_owned(),
+        },
+        Type::Future(future) => match future.ty() {
+            Some(payload) => format!("future<{}>", inner(&payload)),
+            None => "future".to_owned(),
+        },
+        Type::List(list) => format!("list<{}>", inner(&list.ty())),
+        Type::Option(option) => format!("option<{}>", inner(&option.ty())),
+        Type::Result(result) => {
+            format!(
+                "result<{}, {}>",
+                optional(result.ok()),
+                optional(result.err())
+            )
+        }
+        Type::Tuple(tuple) => {
+            let types: Vec<String> = tuple.types().map(|ty| inner(&ty)).collect();
+            format!("tuple<{}>", types.join(", "))
+        }
+        Type::Record(record) => {
+            let fields: Vec<String> = record
+                .fields()
+                .map(|field| format!("{}: {}", field.name, inner(&field.ty)))
+                .collect();
+            format!("record {{ {} }}", fields.join(", "))
+        }
+        other => DisplayType(other).to_string(),
+    }
+}
+
+/// The names of the resources `component` imports and exports (`accumulator`, `path`), by
+/// their types, for writing the handles of its functions' types.
+pub(crate) fn resource_names(component: &Component) -> Vec<(ResourceType, String)> {
+    let engine = component.engine();
+    let ty = component.component_type();
+    let mut names = Vec::new();
+    for (name, item) in ty.imports(engine).chain(ty.exports(engine)) {
+        match item.ty {
+            ComponentItem::Resource(resource) => names.push((resource, name.to_owned())),
+            ComponentItem::ComponentInstance(instance) => {
+                for (name, item) in instance.exports(engine) {
+                    if let ComponentItem::Resource(resource) = item.ty {
+                        names.push((resource, name.to_owned()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    names
 }
 
 /// The function exports of `component`: root functions, then those of exported instances.
 pub(crate) fn functions(component: &Component) -> Vec<ComponentFunction> {
     let engine = component.engine();
+    let resources = resource_names(component);
     let mut functions = Vec::new();
     for (export, item) in component.component_type().exports(engine) {
         let Some(index) = component.get_export_index(None, export) else {
@@ -78,6 +206,7 @@ pub(crate) fn functions(component: &Component) -> Vec<ComponentFunction> {
                 short_name: export.to_owned(),
                 function: export.to_owned(),
                 index,
+                signature: signature(&ty, &resources),
                 ty,
             }),
             ComponentItem::ComponentInstance(instance) => {
@@ -91,11 +220,13 @@ pub(crate) fn functions(component: &Component) -> Vec<ComponentFunction> {
                     let Some(index) = component.get_export_index(Some(&index), function) else {
                         continue;
                     };
+                    let wit = wit_name(function);
                     functions.push(ComponentFunction {
-                        name: format!("{export}#{function}"),
-                        short_name: format!("{interface}#{function}"),
-                        function: function.to_owned(),
+                        name: format!("{export}#{wit}"),
+                        short_name: format!("{interface}#{wit}"),
+                        function: wit,
                         index,
+                        signature: signature(&ty, &resources),
                         ty,
                     });
                 }
@@ -116,6 +247,20 @@ impl ByName for kind::Component {
 
     fn names(function: &ComponentFunction) -> [&str; 3] {
         [&function.name, &function.short_name, &function.function]
+    }
+
+    fn resources(code: &Component) -> Vec<(ResourceType, String)> {
+        resource_names(code)
+    }
+
+    fn call_wave<T: crate::Transactional + Send + 'static>(
+        plugin: &super::DynamicPlugin<Self, T>,
+        function: &str,
+        args: &[&str],
+        data: T,
+    ) -> Result<super::WaveCall, crate::Error> {
+        plugin.function(function)?;
+        plugin.session(data)?.call_wave(function, args)
     }
 
     fn params(function: &ComponentFunction) -> Vec<(String, Type)> {

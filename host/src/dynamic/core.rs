@@ -57,6 +57,19 @@ impl ByName for kind::CoreModule {
         [function.name.as_str(); 3]
     }
 
+    fn resources(_: &Module) -> Vec<(wasmtime::component::ResourceType, String)> {
+        Vec::new()
+    }
+
+    fn call_wave<T: crate::Transactional + Send + 'static>(
+        plugin: &super::DynamicPlugin<Self, T>,
+        function: &str,
+        args: &[&str],
+        data: T,
+    ) -> Result<super::WaveCall, crate::Error> {
+        plugin.call_wave_plainly(function, args, data)
+    }
+
     fn params(function: &CoreFunction) -> Vec<(String, ValType)> {
         function.ty.params().map(|ty| (String::new(), ty)).collect()
     }

@@ -27,10 +27,12 @@
 
 pub(crate) mod component;
 mod core;
+mod session;
 mod wave;
 
 pub use component::ComponentFunction;
 pub use core::CoreFunction;
+pub use session::{StreamFeed, WaveSession};
 pub use wave::{WaveValue, to_wave};
 
 use std::fmt;
@@ -40,6 +42,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::Store;
+use wasmtime::component::ResourceType;
 use wasmtime::component::wasm_wave::{self, wasm::WasmValue};
 
 use crate::asynchronous::{BoxFuture, InstantiateAsync};
@@ -66,6 +69,20 @@ pub trait ByName: Kind {
     /// The names a function answers to: its full export name first.
     #[doc(hidden)]
     fn names(function: &Self::Function) -> [&str; 3];
+
+    /// The resources `code` imports and exports, by type, with their names (none for a core
+    /// module).
+    #[doc(hidden)]
+    fn resources(code: &Self::Code) -> Vec<(ResourceType, String)>;
+
+    /// [`DynamicPlugin::call_wave`] for this kind.
+    #[doc(hidden)]
+    fn call_wave<T: Transactional + Send + 'static>(
+        plugin: &DynamicPlugin<Self, T>,
+        function: &str,
+        args: &[&str],
+        data: T,
+    ) -> Result<WaveCall, Error>;
 
     /// The function's parameters: a name (empty for a core module's) and a type each.
     #[doc(hidden)]
@@ -100,6 +117,10 @@ pub trait ByName: Kind {
 pub struct DynamicPlugin<K: ByName, T: 'static, M: Mode = Blocking> {
     plugin: Plugin<StoreState<T, K>, K::Instance, M>,
     functions: Arc<[K::Function]>,
+    /// The names of the resources the plugin imports and exports, by type.
+    resources: Arc<[(ResourceType, String)]>,
+    /// What feeds a `stream<T>` argument written as a WAVE list ([`WaveSession`]).
+    feeds: Arc<[StreamFeed<T>]>,
 }
 
 /// A component of any world, for calls by name.
@@ -157,6 +178,7 @@ impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, 
         policy: Arc<Policy>,
         engine: wasmtime::Engine,
         async_entry: bool,
+        feeds: Arc<[StreamFeed<T>]>,
     ) -> Result<Self, Error> {
         let pre = K::pre(linker, code)
             .map_err(|source| Error::wasmtime(ErrorKind::Unlinkable, &name, source))?;
@@ -174,18 +196,31 @@ impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, 
             M::instantiator(linked),
             async_entry,
         );
-        Ok(Self::with_plugin(plugin, code))
+        Ok(Self::with_plugin(plugin, code, feeds))
     }
 
     /// The plugin `plugin`, whose functions are those `code` exports.
     pub(crate) fn with_plugin(
         plugin: Plugin<StoreState<T, K>, K::Instance, M>,
         code: &K::Code,
+        feeds: Arc<[StreamFeed<T>]>,
     ) -> Self {
         Self {
             plugin,
             functions: K::functions(code).into(),
+            resources: K::resources(code).into(),
+            feeds,
         }
+    }
+
+    /// The names of the resources the plugin imports and exports, by type.
+    pub(crate) fn resources(&self) -> Arc<[(ResourceType, String)]> {
+        self.resources.clone()
+    }
+
+    /// What feeds a `stream<T>` argument written as a WAVE list.
+    pub(crate) fn feeds(&self) -> &[StreamFeed<T>] {
+        &self.feeds
     }
 
     /// The name the plugin was loaded under (`a.wasm + b.wasm` for a chain).
@@ -212,10 +247,15 @@ impl<K: ByName, T: Transactional + Send + 'static, M: Mode> DynamicPlugin<K, T, 
     /// [`ErrorKind::NoSuchExport`] if nothing or more than one function matches; it lists every
     /// function with its signature.
     pub fn function(&self, name: &str) -> Result<K::Function, Error> {
+        // A component's resource functions answer to WIT's names and the component's.
+        let name = match K::KIND {
+            PluginKind::Component => component::normalize(name),
+            PluginKind::CoreModule => name.to_owned(),
+        };
         let matches: Vec<&K::Function> = self
             .functions
             .iter()
-            .filter(|f| K::names(f).contains(&name))
+            .filter(|f| K::names(f).contains(&name.as_str()))
             .collect();
         match matches.as_slice() {
             [one] => Ok((*one).clone()),
@@ -285,7 +325,9 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicPlugin<K, T, Blocking>
     }
 
     /// Text in, text out: finds `function`, parses `args` as WAVE against its parameters,
-    /// calls it on a fresh instance holding `data` and writes the results as WAVE.
+    /// calls it on a fresh instance holding `data` and writes the results as WAVE. A
+    /// component's call is a [`WaveSession`]'s: a returned handle is written `<resource #1>`,
+    /// and a `stream<T>` argument is a WAVE list.
     ///
     /// # Errors
     /// Before calling: [`ErrorKind::NoSuchExport`], [`ErrorKind::BadArguments`], or
@@ -295,6 +337,17 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicPlugin<K, T, Blocking>
         &self,
         function: &str,
         args: &[impl AsRef<str>],
+        data: T,
+    ) -> Result<WaveCall, Error> {
+        let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+        K::call_wave(self, function, &args, data)
+    }
+
+    /// [`DynamicPlugin::call_wave`] on a fresh instance, each argument parsed as WAVE.
+    pub(crate) fn call_wave_plainly(
+        &self,
+        function: &str,
+        args: &[&str],
         data: T,
     ) -> Result<WaveCall, Error> {
         let function = self.function(function)?;
@@ -360,6 +413,8 @@ impl<K: ByName, T: 'static, M: Mode> Clone for DynamicPlugin<K, T, M> {
         Self {
             plugin: self.plugin.clone(),
             functions: self.functions.clone(),
+            resources: self.resources.clone(),
+            feeds: self.feeds.clone(),
         }
     }
 }

@@ -33,9 +33,9 @@ impl WaveValue for wasmtime::component::Val {
                         out.push_str(", ");
                     }
                     out.push('(');
-                    write_value(key, out);
+                    write_value(key, out, &mut Self::write_unsupported);
                     out.push_str(", ");
-                    write_value(value, out);
+                    write_value(value, out, &mut Self::write_unsupported);
                     out.push(')');
                 }
                 out.push(']');
@@ -64,22 +64,34 @@ impl WaveValue for wasmtime::Val {
 /// reference), alone or inside a list, record, variant, option or result, is written as
 /// [`WaveValue::write_unsupported`] writes it: `<own resource>`, `[<stream>]`.
 pub fn to_wave<V: WaveValue>(results: &[V]) -> String {
+    to_wave_with(results, &mut V::write_unsupported)
+}
+
+/// As [`to_wave`], with `unsupported` writing the values WAVE has no syntax for.
+pub(crate) fn to_wave_with<V: WasmValue>(
+    results: &[V],
+    unsupported: &mut Unsupported<'_, V>,
+) -> String {
     let mut out = String::new();
+    let out_ref = &mut out;
     match results {
         [] => {}
-        [one] => write_value(one, &mut out),
+        [one] => write_value(one, out_ref, unsupported),
         many => {
-            out.push('(');
-            write_all(many.iter(), &mut out);
-            out.push(')');
+            out_ref.push('(');
+            write_all(many.iter(), out_ref, unsupported);
+            out_ref.push(')');
         }
     }
     out
 }
 
+/// What writes a value WAVE has no syntax for.
+pub(crate) type Unsupported<'a, V> = dyn FnMut(&V, &mut String) + 'a;
+
 /// Writes `value`: as WAVE writes it when it holds nothing WAVE cannot write, else its parts
 /// one by one, in WAVE's syntax for their compound.
-fn write_value<V: WaveValue>(value: &V, out: &mut String) {
+fn write_value<V: WasmValue>(value: &V, out: &mut String, unsupported: &mut Unsupported<'_, V>) {
     if writable(value) {
         match wasm_wave::to_string(value) {
             Ok(text) => out.push_str(&text),
@@ -92,12 +104,12 @@ fn write_value<V: WaveValue>(value: &V, out: &mut String) {
     match value.kind() {
         WasmTypeKind::List | WasmTypeKind::FixedLengthList => {
             out.push('[');
-            write_all(value.unwrap_list(), out);
+            write_all(value.unwrap_list(), out, unsupported);
             out.push(']');
         }
         WasmTypeKind::Tuple => {
             out.push('(');
-            write_all(value.unwrap_tuple(), out);
+            write_all(value.unwrap_tuple(), out, unsupported);
             out.push(')');
         }
         WasmTypeKind::Record => {
@@ -107,7 +119,7 @@ fn write_value<V: WaveValue>(value: &V, out: &mut String) {
                     out.push_str(", ");
                 }
                 let _ = write!(out, "{name}: ");
-                write_value(&*field, out);
+                write_value(&*field, out, unsupported);
             }
             out.push('}');
         }
@@ -118,12 +130,12 @@ fn write_value<V: WaveValue>(value: &V, out: &mut String) {
                 out.push('%');
             }
             out.push_str(&case);
-            write_payload(payload.as_deref(), out);
+            write_payload(payload.as_deref(), out, unsupported);
         }
         WasmTypeKind::Option => match value.unwrap_option() {
             Some(inner) => {
                 out.push_str("some");
-                write_payload(Some(&*inner), out);
+                write_payload(Some(&*inner), out, unsupported);
             }
             None => out.push_str("none"),
         },
@@ -133,9 +145,9 @@ fn write_value<V: WaveValue>(value: &V, out: &mut String) {
                 Err(payload) => ("err", payload),
             };
             out.push_str(case);
-            write_payload(payload.as_deref(), out);
+            write_payload(payload.as_deref(), out, unsupported);
         }
-        _ => value.write_unsupported(out),
+        _ => unsupported(value, out),
     }
 }
 
@@ -143,23 +155,28 @@ fn write_value<V: WaveValue>(value: &V, out: &mut String) {
 const KEYWORDS: [&str; 8] = ["true", "false", "inf", "nan", "some", "none", "ok", "err"];
 
 /// Writes `values` separated by `, `.
-fn write_all<'a, V: WaveValue + 'a>(
+fn write_all<'a, V: WasmValue + 'a>(
     values: impl Iterator<Item = impl std::ops::Deref<Target = V> + 'a>,
     out: &mut String,
+    unsupported: &mut Unsupported<'_, V>,
 ) {
     for (index, value) in values.enumerate() {
         if index != 0 {
             out.push_str(", ");
         }
-        write_value(&*value, out);
+        write_value(&*value, out, unsupported);
     }
 }
 
 /// Writes a case's payload in parentheses, if it has one.
-fn write_payload<V: WaveValue>(payload: Option<&V>, out: &mut String) {
+fn write_payload<V: WasmValue>(
+    payload: Option<&V>,
+    out: &mut String,
+    unsupported: &mut Unsupported<'_, V>,
+) {
     if let Some(payload) = payload {
         out.push('(');
-        write_value(payload, out);
+        write_value(payload, out, unsupported);
         out.push(')');
     }
 }

@@ -161,7 +161,7 @@ const THINGS: &str = r#"(component
     (canon lift (core func $i "makes") (memory (core memory $i "memory")))))"#;
 
 #[test]
-fn returned_resource_handles_are_written_in_place_not_a_panic() {
+fn returned_resource_handles_are_written_in_place_with_their_resource_and_number() {
     let host = host::<()>();
     let plugin = component(&host, THINGS);
     assert_eq!(
@@ -170,7 +170,7 @@ fn returned_resource_handles_are_written_in_place_not_a_panic() {
             .unwrap()
             .results
             .unwrap(),
-        "<own resource>"
+        "<thing #1>"
     );
     assert_eq!(
         plugin
@@ -178,6 +178,6 @@ fn returned_resource_handles_are_written_in_place_not_a_panic() {
             .unwrap()
             .results
             .unwrap(),
-        "([<own resource>, <own resource>], 42)"
+        "([<thing #1>, <thing #2>], 42)"
     );
 }

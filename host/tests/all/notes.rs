@@ -506,3 +506,87 @@ async fn an_async_host_calls_concurrently_and_dropping_the_call_renews_the_insta
         &ErrorKind::StaleResource
     );
 }
+
+/// A session of calls by name on the notes plugin.
+fn session() -> plugin_host::dynamic::WaveSession<State> {
+    let host = notes_host::<plugin_host::Blocking>(short());
+    let compiled = host.load(NOTES_PLUGIN).unwrap();
+    match host.dynamic(&compiled).unwrap() {
+        plugin_host::dynamic::Dynamic::Component(plugin) => {
+            plugin.session(State::default()).unwrap()
+        }
+        plugin_host::dynamic::Dynamic::CoreModule(_) => unreachable!("a component"),
+    }
+}
+
+/// The results of a call by name as text.
+fn by_name(
+    session: &mut plugin_host::dynamic::WaveSession<State>,
+    function: &str,
+    args: &[&str],
+) -> String {
+    session
+        .call_wave(function, args)
+        .unwrap()
+        .results
+        .unwrap_or_else(|error| panic!("{function} failed: {error:#}"))
+}
+
+#[test]
+fn by_name_a_returned_handle_is_numbered_passed_back_and_dropped() {
+    let mut session = session();
+    assert_eq!(
+        by_name(&mut session, "board#counter.new", &["5"]),
+        "<counter #1>"
+    );
+    assert_eq!(
+        by_name(&mut session, "counter.bump", &["<counter #1>"]),
+        "6"
+    );
+    assert_eq!(by_name(&mut session, "[method]counter.bump", &["#1"]), "7");
+    assert_eq!(by_name(&mut session, "make", &["\"hi\""]), "<note #2>");
+    assert_eq!(by_name(&mut session, "length", &["<note #2>"]), "2");
+    let wrong = session
+        .call_wave("counter.bump", &["<note #2>"])
+        .unwrap_err();
+    assert!(
+        matches!(wrong.kind(), ErrorKind::BadArguments { reason, .. } if reason.contains("not a handle to counter")),
+        "{wrong:#}"
+    );
+    session.drop_handle("<counter #1>").unwrap();
+    let gone = session.call_wave("counter.bump", &["#1"]).unwrap_err();
+    assert!(
+        matches!(gone.kind(), ErrorKind::BadArguments { .. }),
+        "{gone:#}"
+    );
+    assert_eq!(session.handles(), ["<note #2>"]);
+}
+
+#[test]
+fn by_name_handles_of_a_renewed_instance_are_stale() {
+    let mut session = session();
+    assert_eq!(by_name(&mut session, "counter.new", &["1"]), "<counter #1>");
+    let failed = session.call_wave("hoard-then-trap", &["1"]).unwrap();
+    assert!(failed.results.is_err());
+    let stale = session.call_wave("counter.bump", &["#1"]).unwrap_err();
+    assert_eq!(stale.kind(), &ErrorKind::StaleResource, "{stale:#}");
+    assert_eq!(
+        by_name(&mut session, "counter.new", &["10"]),
+        "<counter #2>"
+    );
+    assert_eq!(by_name(&mut session, "counter.bump", &["#2"]), "11");
+}
+
+#[test]
+fn by_name_a_wave_list_feeds_a_stream_and_an_async_export_is_awaited() {
+    let mut session = session();
+    assert_eq!(
+        by_name(&mut session, "count-words", &["[\"a\", \"b\", \"c\"]", "1"]),
+        "3"
+    );
+    let failed = session.call_wave("never", &[] as &[&str]).unwrap();
+    assert_eq!(
+        failed.results.unwrap_err().failure(),
+        Some(Failure::Timeout)
+    );
+}

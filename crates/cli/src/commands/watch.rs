@@ -8,10 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use example_host::ExampleHost;
+use std::collections::HashMap;
+
+use example_host::{ExampleHost, HostState};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use plugin_host::dynamic::WaveSession;
 use plugin_host::telemetry;
 use plugin_host::watch::{Event, PluginDirectory};
+use plugin_host::{Compiled, PluginKind};
 
 use crate::commands::call;
 use crate::common::{EXIT_LOAD_ERROR, EngineArgs, Output, ms, print_error, print_or_stop};
@@ -24,12 +28,19 @@ use crate::grants::GrantArgs;
 /// changed is loaded in the background and swapped in (calls already running finish on the
 /// old version); one that fails to load leaves the old version serving; a removed one is
 /// unloaded. Each line of standard input is a call, `FILE FUNCTION ARGS...`, quoted as in
-/// a shell (`p.wasm point-add '{x: 1, y: 2}' '{x: 3, y: 4}'`), made on a fresh instance
-/// of the file's current version. Ends at the end of standard input.
+/// a shell (`p.wasm point-add '{x: 1, y: 2}' '{x: 3, y: 4}'`). A component's calls go to one
+/// instance of the file's current version, kept from line to line: a resource handle a call
+/// returns prints as `<accumulator #1>` and a later line passes it back with that text (or
+/// `#1`), and `drop FILE HANDLE` drops it; a `stream<T>` argument is a WAVE list. A new
+/// version of the file, or a failed call, starts a new instance, whose handles are new. A core
+/// module's calls each run on a fresh instance. Ends at the end of standard input.
 #[derive(clap::Args)]
 #[command(after_help = "Example:\n  \
     plugin-host watch plugins/\n  \
-    then type: guest.wasm just-add 40 2")]
+    then type: guest.wasm just-add 40 2\n  \
+    or:        guest.wasm shapes#accumulator.new\n  \
+    then:      guest.wasm shapes#accumulator.add '<accumulator #1>' '{x: 1, y: 2}'\n  \
+    and:       drop guest.wasm '<accumulator #1>'")]
 pub struct Watch {
     /// The directory of plugins.
     #[arg(value_name = "DIR")]
@@ -96,12 +107,20 @@ impl Watch {
                 }
             }
         });
+        let mut sessions = Sessions::default();
         for line in io::stdin().lines() {
             let Ok(line) = line else { break };
             let words = shlex::split(&line).unwrap_or_default();
-            let [file, function, args @ ..] = words.as_slice() else {
+            let (dropping, words) = match words.split_first() {
+                Some((first, rest)) if first == "drop" => (true, rest),
+                _ => (false, &words[..]),
+            };
+            let [file, function, args @ ..] = words else {
                 if !line.trim().is_empty() {
-                    eprintln!("error: a call is FILE FUNCTION ARGS..., quoted as in a shell");
+                    eprintln!(
+                        "error: a call is FILE FUNCTION ARGS..., and a drop is drop FILE \
+                         HANDLE, quoted as in a shell"
+                    );
                 }
                 continue;
             };
@@ -112,12 +131,63 @@ impl Watch {
                 );
                 continue;
             };
-            match host.call_wave_loaded(&loaded, function, args) {
+            let result = match (loaded.kind(), dropping) {
+                (PluginKind::CoreModule, false) => host.call_wave_loaded(&loaded, function, args),
+                (PluginKind::CoreModule, true) => {
+                    eprintln!("error: a core module has no handles to drop");
+                    continue;
+                }
+                (PluginKind::Component, _) => {
+                    let session = match sessions.of(&host, file, &loaded) {
+                        Ok(session) => session,
+                        Err(error) => {
+                            print_error(&error);
+                            continue;
+                        }
+                    };
+                    if dropping {
+                        match session.drop_handle(function) {
+                            Ok(()) => print_or_stop(|out| writeln!(out, "dropped {function}")),
+                            Err(error) => print_error(&error),
+                        }
+                        continue;
+                    }
+                    session
+                        .call_wave(function, args)
+                        .map_err(|error| host.explain(&loaded, function, error))
+                }
+            };
+            match result {
                 Ok(call) => print_or_stop(|out| call::print(out, &call, output.quiet)),
                 Err(error) => print_error(&error),
             }
         }
         ExitCode::SUCCESS
+    }
+}
+
+/// The instance each watched component's calls go to, with the version of the file it was
+/// made from: a new version gets a new instance.
+#[derive(Default)]
+struct Sessions {
+    by_file: HashMap<String, (Arc<Compiled>, WaveSession<HostState>)>,
+}
+
+impl Sessions {
+    /// The session of `file`, whose current version is `loaded`.
+    fn of(
+        &mut self,
+        host: &ExampleHost,
+        file: &str,
+        loaded: &Arc<Compiled>,
+    ) -> Result<&mut WaveSession<HostState>, plugin_host::Error> {
+        let current = matches!(self.by_file.get(file), Some((made_from, _)) if Arc::ptr_eq(made_from, loaded));
+        if !current {
+            let session = host.session(loaded)?;
+            self.by_file
+                .insert(file.to_owned(), (loaded.clone(), session));
+        }
+        Ok(&mut self.by_file.get_mut(file).expect("just made").1)
     }
 }
 

@@ -106,6 +106,35 @@ fn run_and_call_compose_components_at_load_time() {
 }
 
 #[test]
+fn call_feeds_a_stream_from_a_wave_list_and_names_the_handles_it_returns() {
+    let sum = [
+        "call",
+        COMPONENT_GUEST,
+        "shapes#sum-stream",
+        "[{x: 1, y: 2}, {x: 3, y: 4}]",
+        "10",
+    ];
+    assert_eq!(expect(0, &sum), "{x: 4, y: 6}\n");
+    assert_eq!(
+        expect(0, &["call", COMPONENT_GUEST, "accumulator.new"]),
+        "<accumulator #1>\n"
+    );
+    // The signature of each export names own and borrow handles by their resource.
+    let stderr = expect_error(&["call", COMPONENT_GUEST, "no-such-call"]);
+    for signature in [
+        "#accumulator.new: func() -> own<accumulator>",
+        "#accumulator.add: func(self: borrow<accumulator>, p: record { x: s32, y: s32 })",
+        "#path-length: func(p: borrow<path>) -> u32",
+        "#sum-stream: async func(points: stream<record { x: s32, y: s32 }>, pause-ms: u32)",
+    ] {
+        assert!(
+            stderr.contains(signature),
+            "missing {signature:?} in\n{stderr}"
+        );
+    }
+}
+
+#[test]
 fn call_shows_the_plugin_output_unless_quiet() {
     let trigger = ["call", COMPONENT_GUEST, "trigger", "7"];
     let stdout = expect(0, &trigger);

@@ -43,7 +43,27 @@ fn watch_loads_reloads_and_answers_calls_typed_on_stdin() {
     writeln!(stdin, "p.wasm point-add '{{x: 1, y: 2}}' '{{x: 3, y: 4}}'").unwrap();
     assert_eq!(next(), "{x: 4, y: 6}");
     writeln!(stdin, "p.wasm sum-points '[]'").unwrap();
-    assert_eq!(next(), "err(empty)", "the 0.1.1 plugin answers");
+    assert_eq!(next(), "err(empty)", "the newer plugin answers");
+
+    // The component's instance is kept from line to line, and so are the handles it returns.
+    writeln!(stdin, "p.wasm shapes#accumulator.new").unwrap();
+    assert_eq!(next(), "<accumulator #1>");
+    writeln!(
+        stdin,
+        "p.wasm accumulator.add '<accumulator #1>' '{{x: 1, y: 2}}'"
+    )
+    .unwrap();
+    writeln!(stdin, "p.wasm accumulator.add '#1' '{{x: 3, y: 4}}'").unwrap();
+    writeln!(stdin, "p.wasm accumulator.total '<accumulator #1>'").unwrap();
+    assert_eq!(next(), "{x: 4, y: 6}");
+    writeln!(stdin, "drop p.wasm '<accumulator #1>'").unwrap();
+    assert_eq!(next(), "dropped <accumulator #1>");
+    writeln!(
+        stdin,
+        "p.wasm shapes#sum-stream '[{{x: 1, y: 2}}, {{x: 3, y: 4}}]' 1"
+    )
+    .unwrap();
+    assert_eq!(next(), "{x: 4, y: 6}");
 
     std::fs::write(dir.join("p.wasm"), b"broken").unwrap();
     assert!(next().starts_with("failed p.wasm, the previous version"));

@@ -197,14 +197,9 @@ impl ContractInstance {
     /// [`ErrorKind::NotInVersion`](plugin_host::ErrorKind::NotInVersion) on a plugin older
     /// than 0.1.2; otherwise as [`ContractInstance::just_add`].
     pub fn accumulator(&mut self) -> Result<Accumulator, Error> {
-        let handle = versioned_call!(
-            &mut self.live,
-            "shapes#[constructor]accumulator",
-            |plugin, store| plugin
-                .example_plugin_shapes()
-                .accumulator()
-                .call_constructor(store)
-        )?;
+        #[rustfmt::skip] // One expression: a block's temporaries end before the call is awaited.
+        let handle = versioned_call!(&mut self.live, "shapes#accumulator.new", |plugin, store|
+            plugin.example_plugin_shapes().accumulator().call_constructor(store))?;
         Ok(Accumulator(self.live.instance().keep(handle)))
     }
 
@@ -214,32 +209,22 @@ impl ContractInstance {
     /// [`ErrorKind::StaleResource`](plugin_host::ErrorKind::StaleResource) if the instance that
     /// made it is gone (renewed after a failed call); otherwise as
     /// [`ContractInstance::accumulator`].
+    #[rustfmt::skip] // One expression: a block's temporaries end before the call is awaited.
     pub fn accumulator_add(&mut self, accumulator: Accumulator, p: Point) -> Result<(), Error> {
         let handle = self.live.instance().resource(&accumulator.0)?;
-        versioned_call!(
-            &mut self.live,
-            "shapes#[method]accumulator.add",
-            |plugin, store| plugin
-                .example_plugin_shapes()
-                .accumulator()
-                .call_add(store, handle, p)
-        )
+        versioned_call!(&mut self.live, "shapes#accumulator.add", |plugin, store|
+            plugin.example_plugin_shapes().accumulator().call_add(store, handle, p))
     }
 
     /// The sum `accumulator` holds (`accumulator.total`).
     ///
     /// # Errors
     /// As [`ContractInstance::accumulator_add`].
+    #[rustfmt::skip] // One expression: a block's temporaries end before the call is awaited.
     pub fn accumulator_total(&mut self, accumulator: Accumulator) -> Result<Point, Error> {
         let handle = self.live.instance().resource(&accumulator.0)?;
-        versioned_call!(
-            &mut self.live,
-            "shapes#[method]accumulator.total",
-            |plugin, store| plugin
-                .example_plugin_shapes()
-                .accumulator()
-                .call_total(store, handle)
-        )
+        versioned_call!(&mut self.live, "shapes#accumulator.total", |plugin, store|
+            plugin.example_plugin_shapes().accumulator().call_total(store, handle))
     }
 
     /// Drops `accumulator`: the plugin's destructor runs. One whose instance is gone is
