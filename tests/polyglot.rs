@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use example_host::contract::Point;
 use example_host::{Chain, ExampleHost};
-use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, GREETER_GUEST, LEGACY_GUEST};
+use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, GREETER_GUEST, GUEST_0_1_1, LEGACY_GUEST};
 use plugin_host::{CompilationCache, Error, ErrorKind, HostConfig};
 
 /// The folder `just polyglot` built the plugins into.
@@ -109,6 +109,39 @@ fn observe(path: &str) -> Vec<String> {
             );
         }
     }
+
+    if plugin.has("shapes#sum-stream") {
+        let point = |x, y| Point { x, y };
+        for points in [
+            vec![],
+            vec![point(1, 2), point(3, 4)],
+            vec![point(i32::MAX, i32::MIN), point(1, -1)],
+            vec![point(-7, 7); 300],
+        ] {
+            let label = format!("({} points)", points.len());
+            let sum = instance.accumulator().and_then(|accumulator| {
+                for &p in &points {
+                    instance.accumulator_add(accumulator, p)?;
+                }
+                let total = instance.accumulator_total(accumulator);
+                instance.drop_accumulator(accumulator)?;
+                total
+            });
+            record(format!("accumulator {label}"), &sum);
+            record(
+                format!("closed-path {label}"),
+                &instance.closed_path(&points),
+            );
+            record(
+                format!("path-length {label}"),
+                &instance.path_length(&points),
+            );
+            record(
+                format!("sum-stream {label}"),
+                &instance.sum_stream(points.clone(), 0),
+            );
+        }
+    }
     seen
 }
 
@@ -128,8 +161,8 @@ fn matches_the_rust_guest(file: &str, reference: &str) {
 }
 
 #[test]
-fn the_c_plugin_answers_as_the_rust_guest() {
-    matches_the_rust_guest("c_plugin.wasm", COMPONENT_GUEST);
+fn the_c_plugin_answers_as_the_rust_guest_of_its_version() {
+    matches_the_rust_guest("c_plugin.wasm", GUEST_0_1_1);
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //! `0.1.1` definition), so the host links only the newest version of each compatible line;
 //! each version's exports are still checked against that version's own world.
 
-use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
+use wit_parser::{IndexMap, Interface, PackageId, Resolve, WorldId, WorldItem, WorldKey};
 
 use crate::dynamic::component::wit_name;
 use crate::{Error, ErrorKind};
@@ -58,6 +58,46 @@ fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
     functions.chain(interfaces).collect()
 }
 
+/// Which item of `interface` (of `old`'s package) is gone or changed in `new`'s, as a prefix
+/// for the semver check's reason, which names only the interface: `` `f` changed its type: ``.
+fn changed_item(old: (&Version, PackageId), new: (&Version, PackageId), interface: &str) -> String {
+    fn find<'a>(
+        (version, package): (&'a Version, PackageId),
+        interface: &str,
+    ) -> (&'a Resolve, &'a Interface) {
+        let id = version.resolve.packages[package].interfaces[interface];
+        (&version.resolve, &version.resolve.interfaces[id])
+    }
+    let ((old_resolve, was), (new_resolve, now)) = (find(old, interface), find(new, interface));
+    for (name, function) in &was.functions {
+        match now.functions.get(name) {
+            None => return format!("`{}` is gone; ", wit_name(name)),
+            Some(now)
+                if !crate::inspect::same_function((old_resolve, function), (new_resolve, now)) =>
+            {
+                return format!("`{}` changed its type; ", wit_name(name));
+            }
+            Some(_) => {}
+        }
+    }
+    for name in was.types.keys() {
+        if !now.types.contains_key(name) {
+            return format!("the type `{name}` is gone; ");
+        }
+    }
+    String::new()
+}
+
+/// `0.1` for `0.1.2`, `2` for `2.0.1`: versions wasmtime's linker treats as compatible.
+fn semver_line(number: &str) -> String {
+    let mut parts = number.split(['.', '-', '+']);
+    match (parts.next(), parts.next()) {
+        (Some("0"), Some(minor)) => format!("0.{minor}"),
+        (Some(major), _) => major.to_owned(),
+        (None, _) => String::new(),
+    }
+}
+
 /// `export` as [`Contract::exports`] names it: the interface by its short name, a resource's
 /// function as WIT writes it.
 fn call_name(export: &str) -> String {
@@ -76,6 +116,8 @@ fn call_name(export: &str) -> String {
 #[derive(Debug, Clone)]
 struct Version {
     number: String,
+    /// The WIT, as given.
+    source: String,
     resolve: Resolve,
     world: WorldId,
     exports: Vec<String>,
@@ -110,6 +152,7 @@ impl Contract {
                 let exports = exports(&resolve, world);
                 Ok(Version {
                     number: number.to_owned(),
+                    source: wit.to_owned(),
                     resolve,
                     world,
                     exports,
@@ -247,6 +290,131 @@ impl Contract {
         .with_export(export)
     }
 
+    /// Checks that each version only adds to the version before it in its semver line (`0.1`,
+    /// `0.2`, `1`), as a plugin built against the older one needs: every interface of the
+    /// package is still there, each with every item it had, unchanged (a newer interface may
+    /// add functions and resources); the world imports and exports everything it did, and its
+    /// own functions have the types they had. A version that starts a new line (`0.2.0` after
+    /// `0.1.2`) may break anything.
+    ///
+    /// Each interface is checked by `wit_component::semver_check`: a component of the older
+    /// interface's shape is instantiated where the newer one's is expected, and wasmparser's
+    /// type checker decides.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Contract`] naming the newer version, the item that broke and why.
+    pub fn check_growth(&self) -> Result<(), Error> {
+        for pair in self.versions.windows(2) {
+            let [old, new] = pair else { continue };
+            if semver_line(&old.number) == semver_line(&new.number) {
+                self.check_pair(old, new)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Contract::check_growth`] of `new` over `old`.
+    fn check_pair(&self, old: &Version, new: &Version) -> Result<(), Error> {
+        let broke = |reason: String| {
+            Error::new(ErrorKind::Contract {
+                package: format!("{}@{}", self.package, new.number),
+                reason: format!("it does not only add to {}: {reason}", old.number),
+            })
+        };
+        let package_of = |version: &Version| {
+            let world = &version.resolve.worlds[version.world];
+            world.package.expect("a contract's world is in its package")
+        };
+        let (old_package, new_package) = (package_of(old), package_of(new));
+        let interfaces = |version: &Version, package| {
+            version.resolve.packages[package]
+                .interfaces
+                .keys()
+                .cloned()
+                .collect::<Vec<String>>()
+        };
+        let new_interfaces = interfaces(new, new_package);
+        for interface in interfaces(old, old_package) {
+            if !new_interfaces.contains(&interface) {
+                return Err(broke(format!("the interface `{interface}` is gone")));
+            }
+            self.check_interface(old, new, &interface)
+                .map_err(|reason| {
+                    let item = changed_item((old, old_package), (new, new_package), &interface);
+                    broke(format!("the interface `{interface}`: {item}{reason}"))
+                })?;
+        }
+        let (old_world, new_world) = (
+            &old.resolve.worlds[old.world],
+            &new.resolve.worlds[new.world],
+        );
+        let names = |resolve: &Resolve, items: &IndexMap<WorldKey, WorldItem>| {
+            items
+                .keys()
+                .map(|key| resolve.name_world_key(key))
+                .map(|name| name.split('@').next().unwrap_or(&name).to_owned())
+                .collect::<Vec<String>>()
+        };
+        for (what, old_items, new_items) in [
+            ("import", &old_world.imports, &new_world.imports),
+            ("export", &old_world.exports, &new_world.exports),
+        ] {
+            let kept = names(&new.resolve, new_items);
+            if let Some(gone) = names(&old.resolve, old_items)
+                .into_iter()
+                .find(|name| !kept.contains(name))
+            {
+                return Err(broke(format!("the world no longer {what}s `{gone}`")));
+            }
+        }
+        for (key, item) in &old_world.exports {
+            let WorldItem::Function(was) = item else {
+                continue;
+            };
+            let now = new_world.exports.get(key).and_then(|item| match item {
+                WorldItem::Function(function) => Some(function),
+                _ => None,
+            });
+            let same = now.is_some_and(|now| {
+                crate::inspect::same_function((&old.resolve, was), (&new.resolve, now))
+            });
+            if !same {
+                return Err(broke(format!(
+                    "the world's export `{}` changed its type",
+                    was.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the interface `interface` of `new` has every item `old`'s has, unchanged:
+    /// `wit_component::semver_check` of two worlds that export one each.
+    fn check_interface(&self, old: &Version, new: &Version, interface: &str) -> Result<(), String> {
+        let mut resolve = Resolve::default();
+        fn reason(error: impl std::fmt::Display) -> String {
+            format!("{error:#}")
+        }
+        for version in [old, new] {
+            let name = format!("{}@{}.wit", self.package, version.number);
+            resolve.push_str(name, &version.source).map_err(reason)?;
+        }
+        let mut world = |version: &Version, probe: &str| {
+            let wit = format!(
+                "package plugin-host:growth@{probe};\nworld growth {{\n  export {}/{interface}@{};\n}}\n",
+                self.package, version.number
+            );
+            let package = resolve
+                .push_str(format!("growth@{probe}.wit"), &wit)
+                .map_err(reason)?;
+            resolve
+                .select_world(&[package], Some("growth"))
+                .map_err(reason)
+        };
+        let (old_world, new_world) = (world(old, "0.0.1")?, world(new, "0.0.2")?);
+        wit_component::semver_check(resolve, new_world, old_world).map_err(reason)
+    }
+
     /// `version`'s WIT and world, for comparing a component's exports with it.
     pub(crate) fn world(&self, version: &str) -> Option<(&Resolve, WorldId)> {
         self.version(version).map(|v| (&v.resolve, v.world))
@@ -288,6 +456,60 @@ mod tests {
             error.to_string().contains("my:app@2.0.0") && format!("{error}").contains("1.0.0"),
             "{error}"
         );
+    }
+
+    /// `my:app` at `version`: an interface `api` with `body` in it, a world importing it and
+    /// exporting `run`.
+    fn api(version: &str, body: &str) -> String {
+        format!(
+            "package my:app@{version}; interface api {{ {body} }} \
+             world app {{ import api; export run: func(); }}"
+        )
+    }
+
+    fn growth(versions: &[(&str, &str)]) -> Result<(), Error> {
+        let sources: Vec<(&str, String)> = versions
+            .iter()
+            .map(|&(version, body)| (version, api(version, body)))
+            .collect();
+        let sources: Vec<(&str, &str)> = sources.iter().map(|(v, s)| (*v, s.as_str())).collect();
+        Contract::new("my:app", "app", &sources)?.check_growth()
+    }
+
+    #[test]
+    fn a_version_that_only_adds_passes_the_growth_check() {
+        growth(&[
+            ("1.0.0", "f: func(a: u32);"),
+            (
+                "1.1.0",
+                "f: func(a: u32); g: func(); resource r { constructor(); }",
+            ),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn a_changed_or_removed_item_fails_the_growth_check_naming_it() {
+        let changed = growth(&[("1.0.0", "f: func(a: u32);"), ("1.1.0", "f: func(a: u64);")])
+            .unwrap_err()
+            .to_string();
+
+        assert!(
+            changed.contains("my:app@1.1.0") && changed.contains("the interface `api`: `f`"),
+            "{changed}"
+        );
+        let removed = growth(&[("1.0.0", "f: func(); g: func();"), ("1.1.0", "f: func();")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            removed.contains("the interface `api`: `g` is gone"),
+            "{removed}"
+        );
+    }
+
+    #[test]
+    fn a_new_line_may_break_what_the_old_one_had() {
+        growth(&[("1.0.0", "f: func(a: u32);"), ("2.0.0", "f: func(a: u64);")]).unwrap();
     }
 
     #[test]

@@ -1,4 +1,4 @@
-"""A plugin of the contract world `example:plugin@0.1.1` (wit/0.1.1), in Python.
+"""A plugin of the contract world `example:plugin@0.1.2` (wit/0.1.2), in Python.
 
 componentize-py generates the `wit_world` package from the WIT at build time and makes this
 module a component (see the justfile's `polyglot` recipe). The contract says what each call
@@ -8,8 +8,11 @@ must do; the comments here say only how Python does it.
 from typing import List
 
 import wit_world
+import wit_world.exports
 from componentize_py_types import Err
-from wit_world.imports import host
+from componentize_py_async_support.streams import StreamReader
+from points import I32_MAX, I32_MIN, U64_MODULUS, add_points, wrap_i32
+from wit_world.imports import host, timer
 from wit_world.imports.types import (
     Level,
     PluginInfo,
@@ -18,18 +21,21 @@ from wit_world.imports.types import (
     SumError_Overflow,
 )
 
-# Python's integers never overflow, so the contract's wrapping is done by hand.
-U64_MODULUS = 1 << 64
-I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
-
-
-def wrap_i32(value: int) -> int:
-    """`value` wrapped into an i32, as two's-complement addition wraps."""
-    return (value - I32_MIN) % (1 << 32) + I32_MIN
-
-
-# The calls this plugin offers, in the world's order.
-CALLS = ["just-add", "point-add", "trigger", "describe", "sum-points"]
+# The calls this plugin offers, in the world's order: its functions, then those of the
+# interface it exports, a resource's as WIT writes them.
+CALLS = [
+    "just-add",
+    "point-add",
+    "trigger",
+    "describe",
+    "sum-points",
+    "shapes#accumulator.new",
+    "shapes#accumulator.add",
+    "shapes#accumulator.total",
+    "shapes#closed-path",
+    "shapes#path-length",
+    "shapes#sum-stream",
+]
 
 
 class WitWorld(wit_world.WitWorld):
@@ -37,7 +43,7 @@ class WitWorld(wit_world.WitWorld):
         return (a + b) % U64_MODULUS
 
     def point_add(self, a: Point, b: Point) -> Point:
-        return Point(x=wrap_i32(a.x + b.x), y=wrap_i32(a.y + b.y))
+        return add_points(a, b)
 
     def trigger(self, input: int) -> None:
         # Goes to the host through WASI stdout, which the host captures per plugin.
@@ -61,3 +67,24 @@ class WitWorld(wit_world.WitWorld):
                 host.log_message(Level.WARN, f"sum-points: adding point {index} overflows")
                 raise Err(SumError_Overflow(index))
         return Point(x=x, y=y)
+
+
+class Shapes(wit_world.exports.Shapes):
+    def closed_path(self, points: List[Point]) -> host.Path:
+        path = host.Path()
+        for point in points:
+            path.push(point)
+        return path
+
+    def path_length(self, p: host.Path) -> int:
+        return p.len()
+
+    async def sum_stream(self, points: StreamReader[Point], pause_ms: int) -> Point:
+        # `read` gives what has arrived, and nothing once the host has closed the stream.
+        total = Point(x=0, y=0)
+        with points:
+            while not points.writer_dropped:
+                for point in await points.read(16):
+                    total = add_points(total, point)
+                    await timer.sleep(pause_ms)
+        return total

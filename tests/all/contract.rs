@@ -207,3 +207,13 @@ fn the_embedded_contract_serves_every_version_in_the_repository_oldest_first() {
     assert_eq!(contract.since("sum-points"), Some("0.1.1"));
     assert_eq!(contract.since("trigger"), Some("0.1.0"));
 }
+
+#[test]
+fn each_version_only_adds_to_the_one_before_it_in_its_line() {
+    // wit-component's semver check of every interface, and the world's imports, exports and
+    // functions: a plugin of an older version keeps every item it was built against.
+    example_host::contract::contract()
+        .unwrap()
+        .check_growth()
+        .unwrap_or_else(|error| panic!("{error}"));
+}

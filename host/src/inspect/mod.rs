@@ -17,6 +17,7 @@ mod types;
 
 pub(crate) use component::inspect_component;
 pub(crate) use core::inspect_core_module;
+pub(crate) use types::same_function;
 
 /// A plugin inspected: what it is, and whether it fits.
 #[derive(Debug, Clone)]
