@@ -389,7 +389,9 @@ impl Contract {
     }
 
     /// Whether the interface `interface` of `new` has every item `old`'s has, unchanged:
-    /// `wit_component::semver_check` of two worlds that export one each.
+    /// `wit_component::semver_check` of two worlds that import one each (with what it uses):
+    /// a component that imports the older interface is instantiated where the newer one is
+    /// provided.
     fn check_interface(&self, old: &Version, new: &Version, interface: &str) -> Result<(), String> {
         let mut resolve = Resolve::default();
         fn reason(error: impl std::fmt::Display) -> String {
@@ -401,7 +403,7 @@ impl Contract {
         }
         let mut world = |version: &Version, probe: &str| {
             let wit = format!(
-                "package plugin-host:growth@{probe};\nworld growth {{\n  export {}/{interface}@{};\n}}\n",
+                "package plugin-host:growth@{probe};\nworld growth {{\n  import {}/{interface}@{};\n}}\n",
                 self.package, version.number
             );
             let package = resolve
@@ -412,7 +414,7 @@ impl Contract {
                 .map_err(reason)
         };
         let (old_world, new_world) = (world(old, "0.0.1")?, world(new, "0.0.2")?);
-        wit_component::semver_check(resolve, new_world, old_world).map_err(reason)
+        wit_component::semver_check(resolve, old_world, new_world).map_err(reason)
     }
 
     /// `version`'s WIT and world, for comparing a component's exports with it.
