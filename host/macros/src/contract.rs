@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToSnakeCase;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::LitStr;
@@ -187,9 +187,10 @@ fn dispatch(options: &Options, versions: &[Version]) -> TokenStream {
     let package = &options.package;
     let variants: Vec<_> = versions
         .iter()
-        .map(|v| format_ident!("{}", v.module.to_string().to_upper_camel_case()))
+        .map(|v| format_ident!("V{}", v.number.replace(['.', '-', '+'], "_")))
         .collect();
     let modules: Vec<_> = versions.iter().map(|v| &v.module).collect();
+    let world = crate::world_type(&options.world);
     let numbers: Vec<_> = versions.iter().map(|v| v.number.as_str()).collect();
     let docs = numbers
         .iter()
@@ -269,7 +270,7 @@ fn dispatch(options: &Options, versions: &[Version]) -> TokenStream {
         pub enum VersionedPlugin<T: 'static, M: ::plugin_host::Mode = ::plugin_host::Blocking> {
             #(
                 #[doc = #docs]
-                #variants(::plugin_host::component::ComponentPlugin<#modules::Plugin, T, M>),
+                #variants(::plugin_host::component::ComponentPlugin<#modules::#world, T, M>),
             )*
         }
 
@@ -280,7 +281,7 @@ fn dispatch(options: &Options, versions: &[Version]) -> TokenStream {
         {
             #(
                 #[doc = #instance_docs]
-                #variants(::plugin_host::component::ComponentInstance<#modules::Plugin, T, M>),
+                #variants(::plugin_host::component::ComponentInstance<#modules::#world, T, M>),
             )*
         }
 

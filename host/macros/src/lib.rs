@@ -196,12 +196,16 @@ fn resolve(source: &Source) -> Result<(String, String), Box<dyn std::error::Erro
         }
         None => name.clone(),
     };
-    // wasmtime's `to_rust_upper_camel_case`: `Host` is taken by the generated trait.
-    let camel = match name.as_str() {
-        "host" => "Host_".to_owned(),
-        name => name.to_upper_camel_case(),
-    };
-    Ok((camel, full))
+    Ok((world_type(name).to_string(), full))
+}
+
+/// The Rust type `bindgen!` names the world `name` with: wasmtime's
+/// `to_rust_upper_camel_case` (`Host` is taken by the generated trait).
+fn world_type(name: &str) -> proc_macro2::Ident {
+    match name {
+        "host" => format_ident!("Host_"),
+        name => format_ident!("{}", name.to_upper_camel_case()),
+    }
 }
 
 fn error(message: String) -> syn::Error {

@@ -7,6 +7,7 @@ mod backtraces;
 mod by_name;
 mod chain;
 mod escapes;
+mod growth;
 mod limits;
 mod loading;
 mod notes;
