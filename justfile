@@ -67,6 +67,24 @@ lint: setup
     cargo clippy --locked --target wasm32-wasip1 -p core-plugin -p raw-abi-plugin -- -D warnings
     cargo clippy --locked --target wasm32-unknown-unknown -p core-calc -p debug-info-plugin -- -D warnings
 
+# Start a version of the contract (the book, "Extending the WIT"): wit/VERSION, a copy of the newest version's WIT with the new package version, and crates/sdk/vVERSION, a copy of the newest SDK crate, added to the SDK and to Cargo.lock. What is left: VERSION in the `versions` of crates/example/src/contract/mod.rs, the change itself, and the version's row in docs/src/contract.md.
+new-version version:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    new="{{version}}"
+    newest=$(ls wit | sort -V | tail -n 1)
+    if [ -e "wit/$new" ]; then echo "error: wit/$new exists" >&2; exit 1; fi
+    cp -r "wit/$newest" "wit/$new"
+    sed -i "s/^package example:plugin@$newest;/package example:plugin@$new;/" "wit/$new"/*.wit
+    cp -r "crates/sdk/v$newest" "crates/sdk/v$new"
+    sed -i "s/$newest/$new/g; s/${newest//./_}/${new//./_}/g; s/${newest//./-}/${new//./-}/g" \
+        "crates/sdk/v$new/Cargo.toml" "crates/sdk/v$new/src/lib.rs"
+    sed -i "s/^version = \"$newest\"/version = \"$new\"/" crates/sdk/Cargo.toml
+    sed -i "/^plugin-sdk-v${newest//./-} = /a plugin-sdk-v${new//./-} = { path = \"v$new\" }" crates/sdk/Cargo.toml
+    printf '/// `example:plugin@%s`.\npub use plugin_sdk_v%s as v%s;\n' "$new" "${new//./_}" "${new//./_}" >> crates/sdk/src/lib.rs
+    cargo update --workspace --offline --quiet
+    echo "started $new: wit/$new and crates/sdk/v$new are copies of $newest; add \"$new\" to the versions in crates/example/src/contract/mod.rs, make the change, and add its row to docs/src/contract.md"
+
 # Per-plugin metrics, scraped by a real Prometheus: installs Debian's `prometheus` if missing (as root), builds the CLI, a plugin and the hostile plugin, and runs tests/prometheus.py (calls sent to `plugin-host watch --metrics`, counted by outcome through Prometheus's HTTP API).
 metrics: setup
     #!/usr/bin/env bash

@@ -253,3 +253,120 @@ impl BareCore {
         })
     }
 }
+
+/// The newest version of the contract (`wit/0.1.2`) on bare wasmtime, for the paths of the
+/// component model's async ABI: its exports called with `call_concurrent` inside
+/// `run_concurrent`, driven to completion on wasmtime-wasi's ambient tokio runtime (as the
+/// host drives a blocking host's concurrent calls), on the host's engine with that ABI.
+#[allow(missing_docs, reason = "generated code; the WIT documents it")]
+mod concurrent_bindings {
+    wasmtime::component::bindgen!({
+        world: "plugin",
+        path: "../wit/0.1.2",
+        exports: { default: async | store },
+        with: { "example:plugin/host.path": super::BarePath },
+    });
+}
+
+pub use concurrent_bindings::Plugin as ConcurrentPlugin;
+pub use concurrent_bindings::example::plugin::types::Point as ConcurrentPoint;
+
+/// What a host `path` is on bare wasmtime.
+pub struct BarePath(Vec<Point>);
+
+mod concurrent_host {
+    use super::concurrent_bindings::example::plugin::{host, timer, types};
+    use super::{BarePath, State};
+    use wasmtime::component::{Accessor, HasSelf, Resource};
+
+    impl types::Host for State {}
+
+    impl host::Host for State {
+        fn log(&mut self, _value: i32) {}
+        fn get(&mut self) -> i32 {
+            self.value
+        }
+        fn set(&mut self, value: i32) {
+            self.value = value;
+        }
+        fn log_message(&mut self, _level: types::Level, _message: String) {}
+    }
+
+    impl host::HostPath for State {
+        fn new(&mut self) -> Resource<BarePath> {
+            self.table.push(BarePath(Vec::new())).expect("room")
+        }
+        fn push(&mut self, path: Resource<BarePath>, p: types::Point) {
+            if let Ok(path) = self.table.get_mut(&path) {
+                path.0.push(super::Point { x: p.x, y: p.y });
+            }
+        }
+        fn len(&mut self, path: Resource<BarePath>) -> u32 {
+            self.table.get(&path).map_or(0, |path| path.0.len() as u32)
+        }
+        fn points(&mut self, path: Resource<BarePath>) -> Vec<types::Point> {
+            self.table.get(&path).map_or_else(
+                |_| Vec::new(),
+                |path| {
+                    path.0
+                        .iter()
+                        .map(|p| types::Point { x: p.x, y: p.y })
+                        .collect()
+                },
+            )
+        }
+        fn drop(&mut self, path: Resource<BarePath>) -> wasmtime::Result<()> {
+            self.table.delete(path)?;
+            Ok(())
+        }
+    }
+
+    impl timer::Host for State {}
+
+    impl<T> timer::HostWithStore<T> for HasSelf<State> {
+        async fn sleep(_: &Accessor<T, Self>, ms: u32) {
+            tokio::time::sleep(std::time::Duration::from_millis(u64::from(ms))).await;
+        }
+    }
+}
+
+/// A compiled, pre-linked 0.1.2 component on bare wasmtime, on an engine with the component
+/// model's async ABI.
+pub struct BareConcurrent {
+    pre: concurrent_bindings::PluginPre<State>,
+}
+
+impl BareConcurrent {
+    /// Deserializes the artifact at `path` for `engine` and links the 0.1.2 world: WASI 0.2 in
+    /// its async form and the contract's imports.
+    ///
+    /// # Errors
+    /// wasmtime's, if the artifact is unreadable or does not fit.
+    pub fn load_precompiled(engine: &Engine, path: &Path) -> wasmtime::Result<Self> {
+        let mut linker = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        concurrent_bindings::Plugin::add_to_linker::<_, HasSelf<State>>(&mut linker, |state| {
+            state
+        })?;
+        // SAFETY: the benchmarks load only the artifacts they have just made themselves.
+        let component = unsafe { Component::deserialize_file(engine, path)? };
+        let pre = concurrent_bindings::PluginPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(Self { pre })
+    }
+
+    /// A fresh store and instance, its deadline far away.
+    ///
+    /// # Errors
+    /// wasmtime's, if instantiation fails.
+    pub fn instantiate(&self) -> wasmtime::Result<(Store<State>, ConcurrentPlugin)> {
+        let state = State {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            value: 42,
+        };
+        let mut store = Store::new(self.pre.engine(), state);
+        store.set_epoch_deadline(FAR_AWAY);
+        let plugin = wasmtime_wasi::runtime::in_tokio(self.pre.instantiate_async(&mut store))?;
+        Ok((store, plugin))
+    }
+}

@@ -11,6 +11,9 @@ use std::cell::Cell;
 
 use plugin_sdk::v0_1_2::{Level, PluginInfo, Point, SumError};
 
+/// The version of the contract the plugin targets.
+pub const CONTRACT_VERSION: &str = plugin_sdk::v0_1_2::VERSION;
+
 /// Returns `a + b`, wrapping on overflow, as the world's `just-add` specifies.
 pub fn just_add(a: u64, b: u64) -> u64 {
     a.wrapping_add(b)

@@ -2,7 +2,9 @@
 //! call into it under the limits with the host state staged, and a fresh instance after a
 //! failure. This file is the blocking path; [`crate::asynchronous`] has the async one.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -404,8 +406,9 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
     /// `f` (every call in it), the application's state is staged, and a failure fails every
     /// call in flight, rolls the state back and renews the instance for the next call. The
     /// deadline holds in wall time too, while the guest waits with no code running (on a
-    /// future it never writes, a stream it never reads, a task that never resolves): `f` past
-    /// it fails with [`Failure::Timeout`](crate::Failure::Timeout).
+    /// future it never writes, a stream it never reads, a task that never resolves): `f` still
+    /// waiting a deadline after it first waited fails with
+    /// [`Failure::Timeout`](crate::Failure::Timeout).
     ///
     /// Needs a host with [`HostConfig::component_model_async`](crate::HostConfig::component_model_async).
     ///
@@ -566,18 +569,30 @@ impl<S: StoreData, L, M: Mode> std::fmt::Debug for Instance<S, L, M> {
     }
 }
 
-/// Runs `f` on `live` inside `store`'s `run_concurrent`, for at most `deadline` of wall time
-/// (then as a trap of the epoch deadline would, so that the call fails as a timeout).
+/// Runs `f` on `live` inside `store`'s `run_concurrent`, and fails it as a trap of the epoch
+/// deadline would (so that the call fails as a timeout) if it still waits `deadline` after it
+/// first waited. Running guest code is held to the epoch deadline from the start; the timer
+/// is armed only when the call first waits (on the host, a stream, a future), so a call that
+/// completes at its first poll costs no timer.
 pub(crate) async fn concurrently<S: Send + 'static, L, R>(
     store: &mut Store<S>,
     deadline: Duration,
     live: &L,
     f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
-    let run = store.run_concurrent(async |accessor| f(live, accessor).await);
-    match tokio::time::timeout(deadline, run).await {
-        Ok(result) => result?,
-        Err(_) => Err(wasmtime::Trap::Interrupt.into()),
+    let mut run = std::pin::pin!(store.run_concurrent(async |accessor| f(live, accessor).await));
+    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    let ended = std::future::poll_fn(|context| {
+        if let Poll::Ready(result) = run.as_mut().poll(context) {
+            return Poll::Ready(Some(result));
+        }
+        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(deadline)));
+        timer.as_mut().poll(context).map(|()| None)
+    })
+    .await;
+    match ended {
+        Some(result) => result?,
+        None => Err(wasmtime::Trap::Interrupt.into()),
     }
 }
 

@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use example_host::contract::latest::VERSION as NEWEST;
-use plugin_artifacts::{COMPONENT_GUEST, LEGACY_GUEST};
+use plugin_artifacts::{COMPONENT_GUEST, COMPONENT_GUEST_VERSION, LEGACY_GUEST};
 use plugin_host::{ErrorKind, watch::Event};
 
 use crate::watching::{directory, next, replace, watch};
@@ -31,7 +30,7 @@ fn a_replaced_plugin_is_swapped_in_while_calls_go_on_and_no_call_fails() {
                 // One version throughout the call: `describe` is there exactly on the new one.
                 let described = instance.describe();
                 match instance.version() {
-                    NEWEST => assert!(described.is_ok(), "{described:?}"),
+                    COMPONENT_GUEST_VERSION => assert!(described.is_ok(), "{described:?}"),
                     _ => assert!(matches!(
                         described.map_err(|e| e.kind().clone()),
                         Err(ErrorKind::NotInVersion { .. })
@@ -50,11 +49,13 @@ fn a_replaced_plugin_is_swapped_in_while_calls_go_on_and_no_call_fails() {
     let versions = caller.join().expect("no call failed");
     let switch = versions
         .iter()
-        .position(|v| *v == NEWEST)
+        .position(|v| *v == COMPONENT_GUEST_VERSION)
         .expect("the new version served");
     assert!(switch > 0, "the old version served first");
     assert!(
-        versions[switch..].iter().all(|v| *v == NEWEST),
+        versions[switch..]
+            .iter()
+            .all(|v| *v == COMPONENT_GUEST_VERSION),
         "never back to the old one"
     );
 }

@@ -22,10 +22,13 @@ use bot_host::Bot;
 use bot_host::serve::{Memory, Server};
 use example_host::{ExampleHost, Plugin, Point};
 use metrics_exporter_prometheus::PrometheusBuilder;
-use plugin_artifacts::{BOT_PLUGIN, Behaviour, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST};
-use plugin_benches::{BareCore, BareHost, Point as BarePoint};
+use plugin_artifacts::{
+    BOT_PLUGIN, Behaviour, COMPONENT_GUEST, CORE_PLUGIN, HOSTILE_GUEST, LEGACY_GUEST,
+};
+use plugin_benches::{BareConcurrent, BareCore, BareHost, ConcurrentPoint, Point as BarePoint};
 use plugin_host::wasmtime::{Engine, Module};
 use plugin_host::{Allocator, CompilationCache, HostConfig};
+use wasmtime_wasi::runtime::in_tokio;
 
 /// One hot path: what one operation is, how many are counted, and the bound on ours / bare.
 struct HotPath {
@@ -53,6 +56,8 @@ const PATHS: &[HotPath] = &[
     path("instantiate on-demand", 1, 50, None),
     path("load precompiled", 1, 10, None),
     path("async bot reply", 1, 1000, None),
+    path("concurrent just-add", 1, 1000, Some(1.05)),
+    path("resource method", 1, 1000, Some(1.05)),
 ];
 
 /// Paths whose columns are not ours and bare wasmtime: (path, what `ours` is, what `bare` is).
@@ -61,6 +66,17 @@ const BASELINES: &[(&str, &str, &str)] = &[
         "async bot reply",
         "Instance::call on an Async host, via bot_host::serve (block_on, current-thread tokio)",
         "our blocking Instance::call on the same plugin (bot_host::Bot)",
+    ),
+    (
+        "concurrent just-add",
+        "ContractInstance::just_add on the 0.1.2 guest: Instance::call_concurrent (run_concurrent \
+         under the deadline, on wasmtime-wasi's ambient runtime)",
+        "run_concurrent + call_concurrent of just-add on the same engine, on the same runtime",
+    ),
+    (
+        "resource method",
+        "ContractInstance::accumulator_add on the 0.1.2 guest (its handle checked for staleness)",
+        "call_concurrent of accumulator.add on the same engine, on the same runtime",
     ),
     (
         "just-add, Prometheus",
@@ -166,10 +182,11 @@ fn artifact(dir: &Path, subject: Subject, guest: &str) -> PathBuf {
     dir.join(format!("{}-{guest}.cwasm", subject.name()))
 }
 
-const GUESTS: [(&str, &str); 3] = [
+const GUESTS: [(&str, &str); 4] = [
     ("legacy", LEGACY_GUEST),
     ("hostile", HOSTILE_GUEST),
     ("core", CORE_PLUGIN),
+    ("shapes", COMPONENT_GUEST),
 ];
 
 /// The bot's host settings: [`host`]'s, with a compilation cache in `dir` that [`prepare`]
@@ -199,10 +216,11 @@ fn prepare(dir: &Path) -> Result<()> {
     for (guest, wasm) in GUESTS {
         std::fs::write(artifact(dir, Subject::Ours, guest), host.precompile(wasm)?)?;
         let bytes = std::fs::read(wasm)?;
-        let bare = if guest == "core" {
-            engine.precompile_module(&bytes)?
-        } else {
-            engine.precompile_component(&bytes)?
+        let bare = match guest {
+            "core" => engine.precompile_module(&bytes)?,
+            // The 0.1.2 guest uses the component model's async ABI: the host's second engine.
+            "shapes" => concurrent_engine(&host)?.precompile_component(&bytes)?,
+            _ => engine.precompile_component(&bytes)?,
         };
         std::fs::write(artifact(dir, Subject::Bare, guest), bare)?;
     }
@@ -366,6 +384,13 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
     let bare = || -> Result<_> {
         Ok(BareHost::new(&engine)?.load_precompiled(&artifact(dir, Subject::Bare, "legacy"))?)
     };
+    let bare_concurrent = || -> Result<_> {
+        let path = artifact(dir, Subject::Bare, "shapes");
+        Ok(BareConcurrent::load_precompiled(
+            &concurrent_engine(&ours)?,
+            &path,
+        )?)
+    };
     let (a, b) = (Point { x: 1, y: 2 }, Point { x: 3, y: 4 });
     let (bare_a, bare_b) = (BarePoint { x: 1, y: 2 }, BarePoint { x: 3, y: 4 });
     match (name, subject) {
@@ -474,6 +499,47 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
                 drop(black_box(linker.load_precompiled(&path).unwrap()))
             });
         }
+        ("concurrent just-add", Subject::Ours) => {
+            let mut instance = component("shapes")?.instantiate()?;
+            counted(n, || {
+                black_box(instance.just_add(black_box(15), black_box(27)).unwrap());
+            });
+        }
+        ("concurrent just-add", Subject::Bare) => {
+            let (mut store, plugin) = bare_concurrent()?.instantiate()?;
+            counted(n, || {
+                let call = store.run_concurrent(async |accessor| {
+                    plugin
+                        .call_just_add(accessor, black_box(15), black_box(27))
+                        .await
+                });
+                black_box(in_tokio(call).unwrap().unwrap());
+            });
+        }
+        ("resource method", Subject::Ours) => {
+            let mut instance = component("shapes")?.instantiate()?;
+            let accumulator = instance.accumulator()?;
+            counted(n, || {
+                instance.accumulator_add(accumulator, black_box(a)).unwrap();
+            });
+        }
+        ("resource method", Subject::Bare) => {
+            let (mut store, plugin) = bare_concurrent()?.instantiate()?;
+            let shapes = plugin.example_plugin_shapes();
+            let accumulator = in_tokio(store.run_concurrent(async |accessor| {
+                shapes.accumulator().call_constructor(accessor).await
+            }))??;
+            let p = ConcurrentPoint { x: 1, y: 2 };
+            counted(n, || {
+                let call = store.run_concurrent(async |accessor| {
+                    shapes
+                        .accumulator()
+                        .call_add(accessor, accumulator, black_box(p))
+                        .await
+                });
+                in_tokio(call).unwrap().unwrap();
+            });
+        }
         ("async bot reply", Subject::Ours) => {
             let runtime = tokio::runtime::Builder::new_current_thread().build()?;
             let mut instance = runtime.block_on(async {
@@ -496,6 +562,14 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
         _ => return Err(format!("no path named {name:?}").into()),
     }
     Ok(())
+}
+
+/// The host's engine with the component model's async ABI.
+fn concurrent_engine(host: &ExampleHost) -> Result<Engine> {
+    host.host()
+        .concurrent_engine()
+        .cloned()
+        .ok_or_else(|| "the example host has an engine for the async ABI".into())
 }
 
 fn core(plugin: Plugin) -> Result<example_host::AbiPlugin> {

@@ -37,11 +37,10 @@ mod state;
 use std::path::Path;
 use std::sync::Arc;
 
-use plugin_host::component::ComponentState;
 use plugin_host::contract::Contract;
 use plugin_host::dynamic::{Dynamic, WaveCall, WaveSession};
 use plugin_host::inspect::Inspection;
-use plugin_host::wasmtime::component::{HasSelf, Val};
+use plugin_host::wasmtime::component::Val;
 use plugin_host::{Compiled, ErrorKind, HostConfig, Limits, PluginHost, PluginKind};
 
 pub use abi::{AbiInstance, AbiPlugin};
@@ -154,16 +153,9 @@ impl ExampleHost {
             component_model_async: true,
             ..config
         })?;
-        // The contract's imports, for every 0.1 plugin (wasmtime's linker serves an older
-        // import from the newest compatible one): `types` and `host` on both engines, the
-        // async `timer` only on the one with the component model's async ABI.
-        type Store = HasSelf<ComponentState<HostState>>;
-        use contract::latest::example::plugin::{host as host_imports, timer, types};
-        host.link_state(|linker, state| {
-            types::add_to_linker::<_, Store>(linker, state)?;
-            host_imports::add_to_linker::<_, Store>(linker, state)
-        })?;
-        host.link_concurrent(timer::add_to_linker::<_, Store>)?;
+        // The contract's imports, once per semver line: wasmtime's linker serves an older
+        // import from the newest compatible one.
+        contract::link_line!(host, contract::line_0_1::example::plugin);
         // Calls by name may pass a `stream<point>` (`sum-stream`) as a WAVE list.
         host.feed_streams::<Point>(|value| match value {
             Val::Record(fields) => match fields.as_slice() {

@@ -54,9 +54,12 @@ struct Options {
     world: String,
     path: String,
     versions: Vec<String>,
-    /// `with` and `imports`, passed to the full bindings only (an older version's imports are
-    /// the newest's).
+    /// `imports`, passed to the full bindings only (an older version's imports are the
+    /// newest's).
     full_only: Vec<TokenStream>,
+    /// `with`'s entries, `"key": path`: to the full bindings only; one whose key names a
+    /// version (`"my:app/types@2.0.0"`) to that version's alone.
+    with: Vec<(String, TokenStream)>,
     /// Every other option, passed to every version.
     passthrough: Vec<TokenStream>,
 }
@@ -78,12 +81,37 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         .iter()
         .map(|version| (version.line.as_str(), version))
         .collect();
+    for (key, _) in &options.with {
+        if let Some(version) = key_version(key)
+            && !newest_of_line
+                .values()
+                .any(|newest| newest.number == version)
+        {
+            return Err(error(format!(
+                "the `with` key `{key}` names {version}, which is not the newest version of its \
+                 line: only those have bindings of their own"
+            )));
+        }
+    }
 
     let modules = versions.iter().map(|version| {
         let newest = newest_of_line[version.line.as_str()];
         module(&options, version, newest)
     });
     let latest = &versions.last().expect("not empty").module;
+    let lines = newest_of_line.iter().map(|(line, newest)| {
+        let alias = format_ident!("line_{}", line.replace('.', "_"));
+        let module = &newest.module;
+        let doc = format!(
+            "The newest version of the {line} line, `{}`: whose imports the host implements and \
+             links for every plugin of the line, and whose types are the line's.",
+            newest.number
+        );
+        quote! {
+            #[doc = #doc]
+            pub use #module as #alias;
+        }
+    });
     let package = &options.package;
     let world = &options.world;
     let count = versions.len();
@@ -95,8 +123,10 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     Ok(quote! {
         #(#modules)*
 
-        /// The newest version's bindings: its types are every version's of its line.
+        /// The newest version's bindings.
         pub use #latest as latest;
+
+        #(#lines)*
 
         /// The contract's package, `namespace:name`.
         pub const PACKAGE: &str = #package;
@@ -145,6 +175,15 @@ fn module(options: &Options, version: &Version, newest: &Version) -> TokenStream
     let newest_module = &newest.module;
     if version.number == newest.number {
         bindgen.extend(options.full_only.iter().cloned());
+        let entries = options
+            .with
+            .iter()
+            .filter(|(key, _)| key_version(key).is_none_or(|v| v == version.number))
+            .map(|(key, path)| quote!(#key: #path));
+        let entries: Vec<_> = entries.collect();
+        if !entries.is_empty() {
+            bindgen.push(quote!(with: { #(#entries),* }));
+        }
     } else {
         let entries = version.imported_interfaces.iter().map(|interface| {
             let key = format!("{}/{interface}@{number}", options.package);
@@ -502,6 +541,7 @@ fn read_options(options: TokenStream) -> syn::Result<Options> {
     let mut path = None;
     let mut versions = None;
     let mut full_only = Vec::new();
+    let mut with = Vec::new();
     let mut passthrough = Vec::new();
     for option in tokens.split(comma) {
         let [TokenTree::Ident(key), TokenTree::Punct(colon), value @ ..] = option else {
@@ -520,7 +560,8 @@ fn read_options(options: TokenStream) -> syn::Result<Options> {
             "world" => world = Some(string()?),
             "path" => path = Some(string()?),
             "versions" => versions = Some(list(value)?),
-            "with" | "imports" => full_only.push(option.iter().cloned().collect()),
+            "imports" => full_only.push(option.iter().cloned().collect()),
+            "with" => with = with_entries(value)?,
             _ => passthrough.push(option.iter().cloned().collect()),
         }
     }
@@ -531,8 +572,53 @@ fn read_options(options: TokenStream) -> syn::Result<Options> {
         path: path.ok_or_else(|| missing("path"))?,
         versions: versions.ok_or_else(|| missing("versions"))?,
         full_only,
+        with,
         passthrough,
     })
+}
+
+/// The entries of `with: { "key": path, … }`.
+fn with_entries(value: TokenStream) -> syn::Result<Vec<(String, TokenStream)>> {
+    let mut tokens = value.into_iter();
+    let (Some(TokenTree::Group(group)), None) = (tokens.next(), tokens.next()) else {
+        return Err(error("`with` is a map: `{ \"key\": path, … }`".to_owned()));
+    };
+    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
+    let comma = |token: &TokenTree| matches!(token, TokenTree::Punct(p) if p.as_char() == ',');
+    tokens
+        .split(comma)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| match entry {
+            [
+                key @ TokenTree::Literal(_),
+                TokenTree::Punct(colon),
+                path @ ..,
+            ] if colon.as_char() == ':' => {
+                let key = syn::parse2::<LitStr>(key.clone().into())?.value();
+                Ok((key, path.iter().cloned().collect()))
+            }
+            _ => Err(error("a `with` entry is `\"key\": path`".to_owned())),
+        })
+        .collect()
+}
+
+/// The version a `with` key names (`2.0.0` of `my:app/types@2.0.0` and of
+/// `my:app/host@2.0.0.path`), if it names one.
+fn key_version(key: &str) -> Option<&str> {
+    let (_, rest) = key.split_once('@')?;
+    let mut dots = 0;
+    let end = rest
+        .char_indices()
+        .find(|&(_, c)| {
+            if c == '.' {
+                dots += 1;
+                dots == 3
+            } else {
+                !(c.is_ascii_alphanumeric() || c == '-')
+            }
+        })
+        .map_or(rest.len(), |(at, _)| at);
+    Some(&rest[..end])
 }
 
 /// `["0.1.0", "0.1.1"]`.

@@ -33,6 +33,10 @@ pub const WAT_TOOLBOX: &str = r#"(component
   (core instance $i (instantiate $m (with "calc" (instance (export "add" (func $add))))))
   (func (export "foo") (param "right" s32) (result s32) (canon lift (core func $i "foo"))))"#;
 
+/// The version of the contract the guest (`COMPONENT_GUEST`) targets: what the tests expect
+/// of it, wherever the newest version is.
+pub use guest::CONTRACT_VERSION as COMPONENT_GUEST_VERSION;
+
 /// What the hostile guest (`HOSTILE_GUEST`) does for each `trigger` input.
 pub use hostile_guest::Behaviour;
 

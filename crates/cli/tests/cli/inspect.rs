@@ -1,17 +1,21 @@
 //! `plugin-host inspect`: what a plugin is and whether it fits.
 
 use crate::{directory_with_plugin, expect, expect_error, scratch};
-use example_host::contract::latest::VERSION as NEWEST;
 use plugin_artifacts::{
-    COMPONENT_GUEST, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST, GUEST_0_1_1, LEGACY_GUEST,
+    COMPONENT_GUEST, COMPONENT_GUEST_VERSION, CORE_PLUGIN, CORE_TOOLBOX, GREETER_GUEST,
+    GUEST_0_1_1, LEGACY_GUEST,
 };
 
 #[test]
 fn inspect_passes_the_projects_plugins() {
     let stdout = expect(0, &["inspect", COMPONENT_GUEST]);
     for line in [
-        format!("targets version {NEWEST}: example:plugin/plugin@{NEWEST}"),
-        format!("verdict: compatible with the world example:plugin/plugin@{NEWEST}"),
+        format!(
+            "targets version {COMPONENT_GUEST_VERSION}: example:plugin/plugin@{COMPONENT_GUEST_VERSION}"
+        ),
+        format!(
+            "verdict: compatible with the world example:plugin/plugin@{COMPONENT_GUEST_VERSION}"
+        ),
     ] {
         assert!(stdout.contains(&line), "missing {line:?} in\n{stdout}");
     }

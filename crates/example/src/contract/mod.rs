@@ -7,7 +7,9 @@
 //! [`ErrorKind::NotInVersion`](plugin_host::ErrorKind::NotInVersion) on a plugin of an older
 //! version, naming the version that added it.
 
-mod host_impl;
+pub(crate) mod host_impl;
+
+pub(crate) use host_impl::link_line;
 
 use std::sync::Arc;
 
@@ -29,7 +31,7 @@ plugin_host::contract!({
     with: { "example:plugin/host.path": crate::contract::Polyline },
 });
 
-pub use latest::example::plugin::types::{Level, PluginInfo, Point, SumError};
+pub use line_0_1::example::plugin::types::{Level, PluginInfo, Point, SumError};
 
 /// What a host `path` is (the `path` resource of `example:plugin/host@0.1.2`): the points the
 /// plugin pushed, in the instance's table of host resources.

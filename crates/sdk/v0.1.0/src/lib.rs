@@ -16,3 +16,6 @@ mod bindings {
 
 pub use bindings::example::plugin::host;
 pub use bindings::*;
+
+/// The version of `example:plugin` these bindings are of.
+pub const VERSION: &str = "0.1.0";

@@ -21,3 +21,6 @@ pub use bindings::*;
 /// The ends of `stream<T>` and `future<T>` values, and running an async import to completion
 /// from a plain export (`block_on(host::sleep(10))`).
 pub use wit_bindgen::{FutureReader, StreamReader, block_on};
+
+/// The version of `example:plugin` these bindings are of.
+pub const VERSION: &str = "0.1.2";
