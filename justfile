@@ -75,11 +75,12 @@ new-version version:
     newest=$(ls wit | sort -V | tail -n 1)
     if [ -e "wit/$new" ]; then echo "error: wit/$new exists" >&2; exit 1; fi
     cp -r "wit/$newest" "wit/$new"
-    sed -i "s/^package example:plugin@$newest;/package example:plugin@$new;/" "wit/$new"/*.wit
+    sed -i "s/^package example:plugin@${newest//./\\.};/package example:plugin@$new;/" "wit/$new"/*.wit
     cp -r "crates/sdk/v$newest" "crates/sdk/v$new"
-    sed -i "s/$newest/$new/g; s/${newest//./_}/${new//./_}/g; s/${newest//./-}/${new//./-}/g" \
+    escaped=${newest//./\\.}
+    sed -i "s/${newest//./_}/${new//./_}/g; s/${newest//./-}/${new//./-}/g; s/$escaped/$new/g" \
         "crates/sdk/v$new/Cargo.toml" "crates/sdk/v$new/src/lib.rs"
-    sed -i "s/^version = \"$newest\"/version = \"$new\"/" crates/sdk/Cargo.toml
+    sed -i "s/^version = \"$escaped\"/version = \"$new\"/" crates/sdk/Cargo.toml
     sed -i "/^plugin-sdk-v${newest//./-} = /a plugin-sdk-v${new//./-} = { path = \"v$new\" }" crates/sdk/Cargo.toml
     printf '/// `example:plugin@%s`.\npub use plugin_sdk_v%s as v%s;\n' "$new" "${new//./_}" "${new//./_}" >> crates/sdk/src/lib.rs
     cargo update --workspace --offline --quiet

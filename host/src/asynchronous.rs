@@ -199,9 +199,9 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
         export: &str,
         f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
-        let deadline = self.maker.policy.limits.deadline;
+        let deadline = self.deadline();
         self.call(export, async |live, store| {
-            concurrently(store, deadline, live, f).await
+            concurrently(store, &deadline, live, f).await?
         })
         .await
     }

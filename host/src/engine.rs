@@ -3,7 +3,10 @@
 //! Each setting, and what it is worth, is measured in `BENCHMARKS.md`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::thread;
+
+use crate::deadline::Clock;
 
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, WasmBacktraceDetails,
@@ -216,10 +219,11 @@ fn pooling(config: &HostConfig) -> InstanceAllocationStrategy {
 }
 
 /// Starts a thread that advances the epoch of each of `engines` every
-/// [`Limits::EPOCH_TICK`], which is what makes a running call notice its deadline. The thread
-/// holds only weak references and ends once every engine is gone (the host, and every plugin
-/// and instance made from it).
-pub(crate) fn start_epoch_ticker(engines: &[&Engine]) -> wasmtime::Result<()> {
+/// [`Limits::EPOCH_TICK`], which is what makes a running call notice its deadline, and ticks
+/// `clock`, which wakes a concurrent call waiting past its deadline. The thread holds only
+/// weak references to the engines and ends once every engine is gone (the host, and every
+/// plugin and instance made from it).
+pub(crate) fn start_epoch_ticker(engines: &[&Engine], clock: Arc<Clock>) -> wasmtime::Result<()> {
     let engines: Vec<_> = engines.iter().map(|engine| engine.weak()).collect();
     thread::Builder::new()
         .name("plugin-host-epoch".into())
@@ -234,6 +238,7 @@ pub(crate) fn start_epoch_ticker(engines: &[&Engine]) -> wasmtime::Result<()> {
                 if !alive {
                     break;
                 }
+                clock.tick();
             }
         })?;
     Ok(())

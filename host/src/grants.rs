@@ -1,5 +1,7 @@
 //! What a plugin's WASI may reach: nothing, unless granted.
 
+use std::sync::Arc;
+
 use std::path::PathBuf;
 
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
@@ -36,6 +38,8 @@ pub(crate) struct Policy {
     pub(crate) grants: Grants,
     pub(crate) metrics: bool,
     pub(crate) log: Option<tracing::level_filters::LevelFilter>,
+    /// The host's epoch ticks, for the wall-clock deadlines of concurrent calls.
+    pub(crate) clock: Arc<crate::deadline::Clock>,
 }
 
 impl Grants {

@@ -14,6 +14,7 @@ use crate::chain;
 use crate::component::{self, Bindings, ComponentPlugin};
 use crate::contract::Contract;
 use crate::core_module::{self, CoreBindings, CorePlugin};
+use crate::deadline::Clock;
 use crate::dynamic::{Dynamic, DynamicComponent, DynamicCoreModule, DynamicPlugin, StreamFeed};
 use crate::engine::{new_engine, start_epoch_ticker};
 use crate::grants::Policy;
@@ -271,7 +272,8 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
             .flatten()
             .map(|lane| &lane.engine)
             .collect();
-        start_epoch_ticker(&engines).map_err(Error::setup)?;
+        let clock = Arc::new(Clock::default());
+        start_epoch_ticker(&engines, clock.clone()).map_err(Error::setup)?;
         let mut core_linker = Linker::new(&main.engine);
         M::add_wasi_p1(&mut core_linker).map_err(Error::setup)?;
         Ok(Self {
@@ -283,6 +285,7 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
                 grants: config.grants,
                 metrics: config.metrics,
                 log: None,
+                clock,
             }),
             allocator,
             feeds: StreamFeed::primitives().into(),

@@ -2,7 +2,6 @@
 //! call into it under the limits with the host state staged, and a fresh instance after a
 //! failure. This file is the blocking path; [`crate::asynchronous`] has the async one.
 
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -14,6 +13,7 @@ use wasmtime::Store;
 use wasmtime::component::{Accessor, ResourceAny, ResourceTable};
 
 use crate::component::ComponentState;
+use crate::deadline::Deadline;
 use crate::limits::Limit;
 use crate::mode::{Blocking, Mode};
 use crate::plugin::Maker;
@@ -66,6 +66,8 @@ pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
     /// Which instantiation the live instance is, unique in the process: what a
     /// [`GuestResource`] made by it carries.
     incarnation: u64,
+    /// The wall-clock deadline of its concurrent calls, made at the first.
+    deadline: Option<Arc<Deadline>>,
 }
 
 /// What a resource's destructor is called in errors and metrics.
@@ -125,7 +127,16 @@ impl<S: StoreData, L, M: Mode> Instance<S, L, M> {
             calling: false,
             meters: Vec::new(),
             incarnation: next_incarnation(),
+            deadline: None,
         }
+    }
+
+    /// The wall-clock deadline of the instance's concurrent calls.
+    pub(crate) fn deadline(&mut self) -> Arc<Deadline> {
+        let policy = &self.maker.policy;
+        self.deadline
+            .get_or_insert_with(|| Arc::new(policy.clock.deadline(&policy.limits)))
+            .clone()
     }
 
     /// Ties `handle`, a resource the live instance returned, to it: the application keeps
@@ -425,9 +436,9 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
         export: &str,
         f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
-        let deadline = self.maker.policy.limits.deadline;
+        let deadline = self.deadline();
         self.call(export, |live, store| {
-            crate::component::block_on(concurrently(store, deadline, live, f))
+            crate::component::block_on(concurrently(store, &deadline, live, f))?
         })
     }
 
@@ -570,30 +581,33 @@ impl<S: StoreData, L, M: Mode> std::fmt::Debug for Instance<S, L, M> {
 }
 
 /// Runs `f` on `live` inside `store`'s `run_concurrent`, and fails it as a trap of the epoch
-/// deadline would (so that the call fails as a timeout) if it still waits `deadline` after it
-/// first waited. Running guest code is held to the epoch deadline from the start; the timer
-/// is armed only when the call first waits (on the host, a stream, a future), so a call that
-/// completes at its first poll costs no timer.
-pub(crate) async fn concurrently<S: Send + 'static, L, R>(
-    store: &mut Store<S>,
-    deadline: Duration,
-    live: &L,
-    f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R>,
-) -> wasmtime::Result<R> {
-    let mut run = std::pin::pin!(store.run_concurrent(async |accessor| f(live, accessor).await));
-    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
-    let ended = std::future::poll_fn(|context| {
-        if let Poll::Ready(result) = run.as_mut().poll(context) {
-            return Poll::Ready(Some(result));
-        }
-        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(deadline)));
-        timer.as_mut().poll(context).map(|()| None)
+/// deadline would (so that the call fails as a timeout) if it still waits once `deadline`
+/// has passed: running guest code is held to the epoch deadline, a call that waits (on the
+/// host, a stream, a future) is woken by the epoch ticker ([`crate::deadline`]).
+///
+/// The future is `run_concurrent`'s own, with the timer inside it: no layer of the library's
+/// around it to move (BENCHMARKS.md, "Component-model async"). Its output is
+/// `run_concurrent`'s: the store's error around `f`'s result.
+pub(crate) fn concurrently<'a, S: Send + 'static, L, R: 'a>(
+    store: &'a mut Store<S>,
+    deadline: &'a Deadline,
+    live: &'a L,
+    f: impl AsyncFnOnce(&L, &Accessor<S>) -> wasmtime::Result<R> + 'a,
+) -> impl Future<Output = wasmtime::Result<wasmtime::Result<R>>> + 'a {
+    store.run_concurrent(async move |accessor| {
+        let mut call = std::pin::pin!(f(live, accessor));
+        deadline.start();
+        let result = std::future::poll_fn(|context| match call.as_mut().poll(context) {
+            Poll::Ready(result) => Poll::Ready(result),
+            Poll::Pending if deadline.passed(context) => {
+                Poll::Ready(Err(wasmtime::Trap::Interrupt.into()))
+            }
+            Poll::Pending => Poll::Pending,
+        })
+        .await;
+        deadline.stop();
+        result
     })
-    .await;
-    match ended {
-        Some(result) => result?,
-        None => Err(wasmtime::Trap::Interrupt.into()),
-    }
 }
 
 /// Guest code that failed: wasmtime's error, and the limit the store refused meanwhile.

@@ -64,6 +64,8 @@ pub mod chain;
 pub mod component;
 pub mod contract;
 pub mod core_module;
+#[doc(hidden)]
+pub mod deadline;
 pub mod dynamic;
 mod engine;
 mod error;

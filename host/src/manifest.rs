@@ -198,6 +198,7 @@ impl Manifest {
                 None => host.grants.clone(),
             },
             metrics: host.metrics,
+            clock: host.clock.clone(),
             log: match &self.raw.log {
                 Some(level) => Some(level.get_ref().parse().map_err(|_| {
                     self.error(
@@ -373,6 +374,7 @@ mod tests {
                 env: vec![("LANG".into(), "C".into())],
             },
             metrics: false,
+            clock: Default::default(),
             log: None,
         }
     }

@@ -218,12 +218,6 @@ pub(crate) struct Maker<S: 'static, L: 'static, M: Mode> {
 }
 
 impl<S: StoreData, L, M: Mode> Maker<S, L, M> {
-    /// The wall-clock deadline of a concurrent call, for a plugin that needs async entry
-    /// points; `None` for one called plainly.
-    pub(crate) fn concurrent_deadline(&self) -> Option<std::time::Duration> {
-        self.async_entry.then_some(self.policy.limits.deadline)
-    }
-
     /// A WASI context granting only the policy's grants and writing to `output`.
     pub(crate) fn wasi(&self, output: &CapturedOutput) -> Result<WasiCtxBuilder, Error> {
         output

@@ -1,7 +1,7 @@
 //! Calls by name on components: their functions and `component::Val`s.
 
+use crate::deadline::Deadline;
 use std::fmt;
-use std::time::Duration;
 
 use wasmtime::Store;
 use wasmtime::component::ResourceType;
@@ -276,7 +276,7 @@ impl ByName for kind::Component {
         store: &mut Store<S>,
         function: &ComponentFunction,
         args: &[Val],
-        concurrent: Option<Duration>,
+        concurrent: Option<&Deadline>,
     ) -> wasmtime::Result<Vec<Val>> {
         if concurrent.is_some() {
             return crate::component::block_on(Self::call_async(
@@ -293,7 +293,7 @@ impl ByName for kind::Component {
         store: &mut Store<S>,
         function: &ComponentFunction,
         args: &[Val],
-        concurrent: Option<Duration>,
+        concurrent: Option<&Deadline>,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
         if let Some(deadline) = concurrent {
@@ -301,7 +301,7 @@ impl ByName for kind::Component {
             concurrently(store, deadline, &func, async |func, accessor| {
                 func.call_concurrent(accessor, args, results).await
             })
-            .await?;
+            .await??;
         } else {
             func.call_async(&mut *store, args, &mut results).await?;
         }

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use std::time::Duration;
-
 use wasmtime::{ExternType, FuncType, Instance, Module, Store, Val, ValType};
 
 use super::ByName;
@@ -79,7 +77,7 @@ impl ByName for kind::CoreModule {
         store: &mut Store<S>,
         function: &CoreFunction,
         args: &[Val],
-        _: Option<Duration>,
+        _: Option<&crate::deadline::Deadline>,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
         func.call(&mut *store, args, &mut results)?;
@@ -91,7 +89,7 @@ impl ByName for kind::CoreModule {
         store: &mut Store<S>,
         function: &CoreFunction,
         args: &[Val],
-        _: Option<Duration>,
+        _: Option<&crate::deadline::Deadline>,
     ) -> wasmtime::Result<Vec<Val>> {
         let (func, mut results) = prepare(instance, store, function)?;
         func.call_async(&mut *store, args, &mut results).await?;

@@ -39,13 +39,13 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmtime::Store;
 use wasmtime::component::ResourceType;
 use wasmtime::component::wasm_wave::{self, wasm::WasmValue};
 
 use crate::asynchronous::{BoxFuture, InstantiateAsync};
+use crate::deadline::Deadline;
 use crate::grants::Policy;
 use crate::kind::{self, Kind};
 use crate::mode::{Blocking, Mode};
@@ -90,14 +90,14 @@ pub trait ByName: Kind {
 
     /// Calls `function` of `instance` with `args`; with the component model's concurrent ABI
     /// (`call_concurrent`, driven to completion on the calling thread, within this wall-clock
-    /// deadline) if `concurrent` is given.
+    /// deadline) if `concurrent` is given (an instance that needs async entry points).
     #[doc(hidden)]
     fn call<S: Send + 'static>(
         instance: Self::Instance,
         store: &mut Store<S>,
         function: &Self::Function,
         args: &[Self::Val],
-        concurrent: Option<Duration>,
+        concurrent: Option<&Deadline>,
     ) -> wasmtime::Result<Vec<Self::Val>>;
 
     /// As [`ByName::call`], in a store whose calls are async.
@@ -107,7 +107,7 @@ pub trait ByName: Kind {
         store: &mut Store<S>,
         function: &Self::Function,
         args: &[Self::Val],
-        concurrent: Option<Duration>,
+        concurrent: Option<&Deadline>,
     ) -> impl Future<Output = wasmtime::Result<Vec<Self::Val>>> + Send;
 }
 
@@ -383,9 +383,9 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T> {
         function: &K::Function,
         args: &[K::Val],
     ) -> Result<Vec<K::Val>, Error> {
-        let concurrent = self.maker.concurrent_deadline();
+        let concurrent = self.maker.async_entry.then(|| self.deadline());
         self.call(K::names(function)[0], |instance, store| {
-            K::call(*instance, store, function, args, concurrent)
+            K::call(*instance, store, function, args, concurrent.as_deref())
         })
     }
 }
@@ -400,9 +400,9 @@ impl<K: ByName, T: Transactional + Send + 'static> DynamicInstance<K, T, Async> 
         function: &K::Function,
         args: &[K::Val],
     ) -> Result<Vec<K::Val>, Error> {
-        let concurrent = self.maker.concurrent_deadline();
+        let concurrent = self.maker.async_entry.then(|| self.deadline());
         self.call(K::names(function)[0], async |instance, store| {
-            K::call_async(*instance, store, function, args, concurrent).await
+            K::call_async(*instance, store, function, args, concurrent.as_deref()).await
         })
         .await
     }

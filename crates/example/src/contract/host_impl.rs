@@ -82,8 +82,6 @@ macro_rules! host_impl {
                 }
             }
 
-            impl types::Host for State {}
-
             impl timer::Host for State {}
 
             impl<T> timer::HostWithStore<T> for HasSelf<State> {
@@ -97,6 +95,10 @@ macro_rules! host_impl {
 }
 
 host_impl!(super::line_0_1::example::plugin);
+
+// `types` has no functions: nothing to implement but the trait, once for the interface (a
+// later line that shares it through `contract!`'s `with` shares this too).
+impl super::line_0_1::example::plugin::types::Host for State {}
 
 /// Links the imports of `$line` (as [`host_impl!`] takes it) into `$host`: `types` and `host`
 /// on both of the library's engines, the async `timer` only on the one with the component
