@@ -189,8 +189,7 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
     ///
     /// Dropping the future cancels every call `f` made, not one alone: wasmtime 48 cancels a
     /// guest task only by dropping its store (wasmtime#11833), so the next call runs on a
-    /// fresh instance. The wall-clock deadline uses tokio's timer: the runtime needs its time
-    /// driver (`enable_time`).
+    /// fresh instance.
     ///
     /// # Errors
     /// As the blocking [`Instance::call_concurrent`].
