@@ -38,10 +38,12 @@ use crate::{CapturedOutput, Error, Limits, Transactional};
 ///   it (both are skipped when nothing borrowed the state mutably since the last call: they
 ///   would change nothing);
 /// - on failure returns [`ErrorKind::Call`](crate::ErrorKind::Call) naming the plugin, the
-///   export and the [`Failure`](crate::Failure), and poisons the instance: wasmtime must not
-///   run a component store again after a trap, and a core module's own state may be
-///   half-updated. The next call then runs on a fresh instance of the same plugin, in a fresh
-///   store that keeps the application's state and the captured output.
+///   export and the [`Failure`](crate::Failure), drops the instance's host resources
+///   ([`ComponentState::resources`]), and poisons the instance: wasmtime must not run a
+///   component store again after a trap, and a core module's own state may be half-updated.
+///   The next call then runs on a fresh instance of the same plugin, in a fresh store that
+///   keeps the application's state and the captured output; handles kept from the old one
+///   ([`GuestResource`]) are stale.
 ///
 /// [`Plugin::instantiate`]: crate::Plugin::instantiate
 pub struct Instance<S: StoreData, L: 'static, M: Mode = Blocking> {
