@@ -230,6 +230,67 @@ mod tests {
         assert_eq!(exports, ["foo"]);
     }
 
+    /// A component that takes the guest's `shapes` (the `accumulator` resource, by a subset
+    /// of its functions) and exports `total-of-two`: an accumulator of `{x: 1, y: 2}` and
+    /// `{x: 3, y: 4}`, dropped, whose total's `x + y` it returns (10).
+    const ACCUMULATOR_USER: &str = r#"(component
+  (type $shapes (instance
+    (type $pt (record (field "x" s32) (field "y" s32)))
+    (export "point" (type $point (eq $pt)))
+    (export "accumulator" (type $acc (sub resource)))
+    (export "[constructor]accumulator" (func (result (own $acc))))
+    (export "[method]accumulator.add" (func (param "self" (borrow $acc)) (param "p" $point)))
+    (export "[method]accumulator.total" (func (param "self" (borrow $acc)) (result $point)))))
+  (import "example:plugin/shapes@0.1.2" (instance $shapes (type $shapes)))
+  (alias export $shapes "accumulator" (type $acc))
+  (alias export $shapes "[constructor]accumulator" (func $new))
+  (alias export $shapes "[method]accumulator.add" (func $add))
+  (alias export $shapes "[method]accumulator.total" (func $total))
+  (core module $memory (memory (export "memory") 1))
+  (core instance $memory (instantiate $memory))
+  (alias core export $memory "memory" (core memory $mem))
+  (core func $new (canon lower (func $new)))
+  (core func $add (canon lower (func $add)))
+  (core func $total (canon lower (func $total) (memory $mem)))
+  (core func $drop (canon resource.drop $acc))
+  (core module $m
+    (import "" "new" (func $new (result i32)))
+    (import "" "add" (func $add (param i32 i32 i32)))
+    (import "" "total" (func $total (param i32 i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (import "" "memory" (memory 1))
+    (func (export "run") (result i32) (local $acc i32)
+      (local.set $acc (call $new))
+      (call $add (local.get $acc) (i32.const 1) (i32.const 2))
+      (call $add (local.get $acc) (i32.const 3) (i32.const 4))
+      (call $total (local.get $acc) (i32.const 8))
+      (call $drop (local.get $acc))
+      (i32.add (i32.load (i32.const 8)) (i32.load (i32.const 12)))))
+  (core instance $env
+    (export "new" (func $new))
+    (export "add" (func $add))
+    (export "total" (func $total))
+    (export "drop" (func $drop))
+    (export "memory" (memory $mem)))
+  (core instance $i (instantiate $m (with "" (instance $env))))
+  (func (export "total-of-two") (result s32) (canon lift (core func $i "run"))))"#;
+
+    #[test]
+    fn a_provider_of_a_resource_composes_and_its_resource_crosses() {
+        let dir = std::env::temp_dir().join(format!("polyglot-resource-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (user, out) = (dir.join("user.wasm"), dir.join("composed.wasm"));
+        std::fs::write(&user, wat::parse_str(ACCUMULATOR_USER).unwrap()).unwrap();
+        let guest = PathBuf::from(plugin_artifacts::COMPONENT_GUEST);
+        compose(&[guest, user], &out).expect("the guest's shapes plug into the user's import");
+
+        let host = example_host::ExampleHost::new().unwrap();
+        let call = host.call_wave(&out, "total-of-two", &[] as &[&str]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let results = call.expect("the composed component loads").results;
+        assert_eq!(results.expect("the composed call runs"), "10");
+    }
+
     #[test]
     fn a_mistyped_export_says_which_item_and_which_types() {
         let calc = calc(r#"(param "a" u64) (param "b" u64) (result u64)"#);

@@ -64,7 +64,9 @@ fn run_keeps_going_after_failed_calls_and_counts_each_one() {
         told("point-add", Behaviour::Recurse),
         told("trigger", Behaviour::SetThenAllocate),
     ];
-    let mut args = vec!["run", "--deadline-ms", "200"];
+    // A small memory limit, so that `trigger` reaches it in a few allocations, well inside
+    // the deadline even on a loaded machine (at the default 64 MiB it once took longer).
+    let mut args = vec!["run", "--deadline-ms", "200", "--max-memory-mib", "8"];
     for variable in &env {
         args.extend(["--env", variable]);
     }
