@@ -105,14 +105,14 @@ metrics: setup
 
 # The plugins in C, Python and JavaScript (`plugins/`): install their toolchains under the target folder, build them, run the contract's checks on each, and test every call against the Rust guests.
 polyglot: setup polyglot-toolchains compose
-    sh plugins/c/build.sh plugins/c/plugin.c wit/0.1.1 plugin {{polyglot_dir}}/c_plugin.wasm
+    sh plugins/c/build.sh plugins/c/plugin.c wit/0.1.2 plugin {{polyglot_dir}}/c_plugin.wasm
     {{polyglot_dir}}/venv/bin/componentize-py -d wit/0.1.2 -w plugin componentize app -p plugins/python -o {{polyglot_dir}}/python_plugin.wasm
     {{polyglot_dir}}/js/node_modules/.bin/componentize-js plugins/js/plugin.js --wit wit/0.1.0 --world-name plugin --disable http fetch-event -o {{polyglot_dir}}/js_plugin.wasm
     # Mistakes the toolchains let through, for the test: a C plugin built against a copy of the
     # WIT without `describe`, and the JavaScript plugin with componentize-js's default imports
     # (wasi:http among them).
     mkdir -p {{polyglot_dir}}/mistakes/wit
-    sed '/export describe:/d' wit/0.1.1/plugin.wit > {{polyglot_dir}}/mistakes/wit/plugin.wit
+    sed '/export describe:/d' wit/0.1.2/plugin.wit > {{polyglot_dir}}/mistakes/wit/plugin.wit
     sh plugins/c/build.sh plugins/c/plugin.c {{polyglot_dir}}/mistakes/wit plugin {{polyglot_dir}}/mistakes/c_without_describe.wasm
     {{polyglot_dir}}/js/node_modules/.bin/componentize-js plugins/js/plugin.js --wit wit/0.1.0 --world-name plugin -o {{polyglot_dir}}/mistakes/js_with_http.wasm
     cargo run --locked -p plugin-host-cli -- run --cache {{polyglot_dir}}/c_plugin.wasm {{polyglot_dir}}/python_plugin.wasm {{polyglot_dir}}/js_plugin.wasm

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use example_host::contract::Point;
 use example_host::{Chain, ExampleHost};
-use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, GREETER_GUEST, GUEST_0_1_1, LEGACY_GUEST};
+use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, GREETER_GUEST, LEGACY_GUEST};
 use plugin_host::{CompilationCache, Error, ErrorKind, HostConfig};
 
 /// The folder `just polyglot` built the plugins into.
@@ -161,8 +161,8 @@ fn matches_the_rust_guest(file: &str, reference: &str) {
 }
 
 #[test]
-fn the_c_plugin_answers_as_the_rust_guest_of_its_version() {
-    matches_the_rust_guest("c_plugin.wasm", GUEST_0_1_1);
+fn the_c_plugin_answers_as_the_rust_guest() {
+    matches_the_rust_guest("c_plugin.wasm", COMPONENT_GUEST);
 }
 
 #[test]
@@ -217,12 +217,12 @@ fn load_error(path: impl AsRef<std::path::Path>) -> Error {
 #[test]
 fn what_the_toolchains_get_wrong_gets_the_load_errors_a_rust_plugin_gets() {
     let mistakes = polyglot_dir().join("mistakes");
-    // A missing export: C, built against a copy of 0.1.1 without `describe`.
+    // A missing export: C, built against a copy of 0.1.2 without `describe`.
     let error = load_error(mistakes.join("c_without_describe.wasm"));
     let ErrorKind::WorldMismatch { world } = error.kind() else {
         panic!("{error:?}");
     };
-    assert_eq!(world, "example:plugin/plugin@0.1.1");
+    assert_eq!(world, "example:plugin/plugin@0.1.2");
     assert!(
         format!("{error:#}").contains("no export `describe`"),
         "{error:?}"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds a C component of a WIT world: `sh plugins/c/build.sh SOURCE WIT_DIR WORLD OUT`.
-# `just polyglot` builds the C plugin with it (plugins/c/plugin.c, world `plugin` of wit/0.1.1)
+# `just polyglot` builds the C plugin with it (plugins/c/plugin.c, world `plugin` of wit/0.1.2)
 # and the C toolbox of the composition (plugins/compose/toolbox/toolbox.c, world `toolbox`
 # of plugins/compose/wit).
 #

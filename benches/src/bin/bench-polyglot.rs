@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use example_host::{Chain, ExampleHost, HostState};
-use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, LEGACY_GUEST};
+use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, GUEST_0_1_1, LEGACY_GUEST};
 use plugin_host::dynamic::{Dynamic, DynamicComponent};
 use plugin_host::wasmtime::component::Val;
 use plugin_host::{CompilationCache, HostConfig};
@@ -34,10 +34,11 @@ fn main() -> Result<()> {
     );
     let cache = dir.join("bench-cache");
     let plugins = [
-        ("Rust (0.1.1)", PathBuf::from(COMPONENT_GUEST)),
+        ("Rust (0.1.2)", PathBuf::from(COMPONENT_GUEST)),
+        ("Rust (0.1.1)", PathBuf::from(GUEST_0_1_1)),
         ("Rust (0.1.0)", PathBuf::from(LEGACY_GUEST)),
-        ("C (0.1.1)", dir.join("c_plugin.wasm")),
-        ("Python (0.1.1)", dir.join("python_plugin.wasm")),
+        ("C (0.1.2)", dir.join("c_plugin.wasm")),
+        ("Python (0.1.2)", dir.join("python_plugin.wasm")),
         ("JavaScript (0.1.0)", dir.join("js_plugin.wasm")),
     ];
     println!(
