@@ -85,6 +85,7 @@ mod staging;
 mod state;
 pub mod telemetry;
 pub mod watch;
+mod wit_name;
 
 pub use asynchronous::Async;
 pub use engine::{Allocator, CompilationCache, HostConfig};

@@ -25,6 +25,7 @@ use quote::{format_ident, quote};
 use syn::LitStr;
 use wit_parser::{Function, Resolve, Type, TypeDefKind, WorldId, WorldItem, WorldKey};
 
+use crate::wit_name::wit_name;
 use crate::{braced, error};
 
 /// One version of the contract, as read from its folder.
@@ -743,19 +744,6 @@ fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
         }
     }
     names
-}
-
-/// A resource's function as WIT writes it: `accumulator.new` for `[constructor]accumulator`,
-/// `accumulator.add` for `[method]accumulator.add` and `[static]accumulator.add`.
-fn wit_name(function: &str) -> String {
-    if let Some(resource) = function.strip_prefix("[constructor]") {
-        return format!("{resource}.new");
-    }
-    ["[method]", "[static]"]
-        .iter()
-        .find_map(|prefix| function.strip_prefix(prefix))
-        .unwrap_or(function)
-        .to_owned()
 }
 
 /// Whether `world` uses the component model's async ABI: an `async func`, or a `stream` or

@@ -13,6 +13,9 @@
 //! world as in wasmtime.
 
 mod contract;
+// The library's own file: the names `contract!` writes are the ones its calls by name answer to.
+#[path = "../../src/wit_name.rs"]
+mod wit_name;
 
 use heck::ToUpperCamelCase;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};

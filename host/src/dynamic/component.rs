@@ -55,20 +55,8 @@ impl fmt::Display for ComponentFunction {
     }
 }
 
-/// A function name as WIT writes it: `accumulator.add` for the component's
-/// `[method]accumulator.add` or `[static]accumulator.add`, `accumulator.new` for
-/// `[constructor]accumulator`; any other name as it is. What calls by name answer to, with
-/// the component's own names.
-pub(crate) fn wit_name(function: &str) -> String {
-    if let Some(resource) = function.strip_prefix("[constructor]") {
-        return format!("{resource}.new");
-    }
-    ["[method]", "[static]"]
-        .iter()
-        .find_map(|prefix| function.strip_prefix(prefix))
-        .unwrap_or(function)
-        .to_owned()
-}
+/// What calls by name answer to, with the component's own names.
+pub(crate) use crate::wit_name::wit_name;
 
 /// `name` with its function part (after the last `#`, or the whole) as [`wit_name`] writes it.
 pub(crate) fn normalize(name: &str) -> String {
