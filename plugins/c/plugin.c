@@ -168,7 +168,6 @@ struct sum_stream_task {
     // The point being read: the host writes it here while the read is pending.
     plugin_point_t next;
     plugin_waitable_set_t waiting;
-    plugin_subtask_t sleep;
 };
 
 // Ends the task with the total.
@@ -190,8 +189,7 @@ static plugin_callback_code_t sum_stream_sleep(struct sum_stream_task *task) {
     if (PLUGIN_SUBTASK_STATE(status) == PLUGIN_SUBTASK_RETURNED) {
         return sum_stream_read(task);
     }
-    task->sleep = PLUGIN_SUBTASK_HANDLE(status);
-    plugin_waitable_join(task->sleep, task->waiting);
+    plugin_waitable_join(PLUGIN_SUBTASK_HANDLE(status), task->waiting);
     return PLUGIN_CALLBACK_CODE_WAIT(task->waiting);
 }
 
@@ -242,8 +240,8 @@ plugin_callback_code_t exports_example_plugin_shapes_sum_stream_callback(plugin_
         if (event->code != PLUGIN_SUBTASK_RETURNED) {
             return PLUGIN_CALLBACK_CODE_WAIT(task->waiting);
         }
-        plugin_waitable_join(task->sleep, 0);
-        plugin_subtask_drop(task->sleep);
+        plugin_waitable_join(event->waitable, 0);
+        plugin_subtask_drop(event->waitable);
         return sum_stream_read(task);
     case PLUGIN_EVENT_CANCEL:
         // The caller gave up: end the task without a value. The instance's memory goes with it.
