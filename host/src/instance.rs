@@ -433,6 +433,12 @@ impl<S: StoreData, L> Instance<S, L, Blocking> {
     /// If called from inside an async runtime's task (tokio's `block_on` refuses to nest): an
     /// async application uses an [`Async`](crate::Async) host, whose `call_concurrent` is a
     /// future.
+    // Out of line: a function that dispatches on a plugin's version (`contract!`'s
+    // `versioned_call!`) has a blocking arm per plain version beside this one, and this body
+    // (the runtime, the event loop) inlined there kept the compiler from inlining wasmtime's
+    // typed call into the blocking arms: `component point-add` cost 1.074x bare wasmtime
+    // inlined, 1.044x out of line (BENCHMARKS.md, "Component-model async").
+    #[inline(never)]
     pub fn call_concurrent<R>(
         &mut self,
         export: &str,
