@@ -203,7 +203,7 @@ impl<T: Send + 'static> Lane<T> {
             }
             .map_err(|source| {
                 // wasmtime's reason names a feature; say which setting has it.
-                let source = match !self.concurrent && format!("{source:#}").contains(ASYNC_ABI) {
+                let source = match !self.concurrent && uses_async_abi(&source) {
                     true => source.context(
                         "it uses the component model's async ABI (WASI 0.3), which this host \
                          does not serve: turn on HostConfig::component_model_async",
@@ -575,8 +575,8 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         let code = match (self.main.compile(name, bytes, kind), &self.concurrent) {
             (Ok(artifact), _) => artifact,
             // The first engine refuses what uses the component model's async ABI; the engine
-            // that has it decides.
-            (Err(_), Some(lane)) if kind == PluginKind::Component => {
+            // that has it decides. Anything else the first engine refused stays refused.
+            (Err(error), Some(lane)) if refused_for_async_abi(&error) => {
                 lane.compile(name, bytes, kind)?
             }
             (Err(error), _) => return Err(error),
@@ -830,6 +830,19 @@ impl<T: Transactional + Send + 'static> PluginHost<T, Blocking> {
 /// What wasmtime's validator says of a component that uses the component model's async ABI
 /// on an engine without it ("… require the component model async feature").
 const ASYNC_ABI: &str = "component model async feature";
+
+/// Whether wasmtime's `source` refuses a component for the component model's async ABI.
+fn uses_async_abi(source: &wasmtime::Error) -> bool {
+    format!("{source:#}").contains(ASYNC_ABI)
+}
+
+/// Whether `error` is a lane's refusal of a component for the component model's async ABI
+/// alone, which the engine with that ABI may accept.
+fn refused_for_async_abi(error: &Error) -> bool {
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<crate::WasmtimeError>())
+        .is_some_and(|source| uses_async_abi(source.inner()))
+}
 
 /// Reads a plugin file; its name is the path as given.
 fn read(path: &Path) -> Result<(String, Vec<u8>), Error> {
