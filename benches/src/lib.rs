@@ -29,6 +29,19 @@ pub struct State {
 }
 
 impl State {
+    /// A fresh store on `engine` whose host value starts at 42, its epoch deadline far away:
+    /// the host's per-call deadline is part of what the host adds.
+    fn store(engine: &Engine) -> Store<State> {
+        let state = State {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            value: 42,
+        };
+        let mut store = Store::new(engine, state);
+        store.set_epoch_deadline(FAR_AWAY);
+        store
+    }
+
     /// Sets the value `get` answers.
     pub fn set_value(&mut self, value: i32) {
         self.value = value;
@@ -146,13 +159,7 @@ impl Bare {
     /// # Errors
     /// wasmtime's, if instantiation fails.
     pub fn instantiate(&self) -> wasmtime::Result<(Store<State>, Plugin)> {
-        let state = State {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-            value: 42,
-        };
-        let mut store = Store::new(self.pre.engine(), state);
-        store.set_epoch_deadline(FAR_AWAY);
+        let mut store = State::store(self.pre.engine());
         let plugin = self.pre.instantiate(&mut store)?;
         Ok((store, plugin))
     }
@@ -359,13 +366,7 @@ impl BareConcurrent {
     /// # Errors
     /// wasmtime's, if instantiation fails.
     pub fn instantiate(&self) -> wasmtime::Result<(Store<State>, ConcurrentPlugin)> {
-        let state = State {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-            value: 42,
-        };
-        let mut store = Store::new(self.pre.engine(), state);
-        store.set_epoch_deadline(FAR_AWAY);
+        let mut store = State::store(self.pre.engine());
         let plugin = wasmtime_wasi::runtime::in_tokio(self.pre.instantiate_async(&mut store))?;
         Ok((store, plugin))
     }
