@@ -21,7 +21,7 @@ use crate::grants::Policy;
 use crate::inspect::{self, Inspection};
 use crate::manifest::Manifest;
 use crate::mode::{Blocking, Mode};
-use crate::precompiled::{self, Artifact};
+use crate::precompiled::{self, Artifact, Artifacts};
 use crate::profile::Code;
 use crate::state::{ComponentState, CoreState};
 use crate::{Allocator, Error, ErrorKind, Grants, HostConfig, Limits, PluginKind, Transactional};
@@ -163,6 +163,8 @@ struct Lane<T: 'static> {
     /// entry points.
     concurrent: bool,
     engine: Engine,
+    /// The precompiled artifacts the engine writes and accepts.
+    artifacts: Artifacts,
     component_linker: ComponentLinker<ComponentState<T>>,
     cache: Option<Cache>,
 }
@@ -173,7 +175,11 @@ impl<T: Send + 'static> Lane<T> {
     /// run on an async executor, even in a blocking host) and WASI 0.3.
     fn new<M: Mode>(config: &HostConfig, concurrent: bool) -> wasmtime::Result<(Self, Allocator)> {
         let (engine, allocator) = new_engine(config, concurrent)?;
-        let cache = config.cache.root().map(|root| Cache::new(&root, &engine));
+        let artifacts = Artifacts::new(&engine);
+        let cache = config
+            .cache
+            .root()
+            .map(|root| Cache::new(&root, &artifacts));
         let mut component_linker = ComponentLinker::new(&engine);
         if concurrent {
             wasmtime_wasi::p2::add_to_linker_async(&mut component_linker)?;
@@ -184,6 +190,7 @@ impl<T: Send + 'static> Lane<T> {
         let lane = Self {
             concurrent,
             engine,
+            artifacts,
             component_linker,
             cache,
         };
@@ -214,7 +221,7 @@ impl<T: Send + 'static> Lane<T> {
             })
         };
         match &self.cache {
-            Some(cache) => cache.get_or_compile(&self.engine, name, bytes, kind, compile),
+            Some(cache) => cache.get_or_compile(name, bytes, kind, compile),
             None => compile(),
         }
     }
@@ -593,37 +600,49 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// Loads a precompiled artifact made by [`PluginHost::precompile`], checking that a
     /// compatible engine made it before deserializing.
     ///
+    /// The file is mapped, not read: its trailer and checksum are checked on the mapped bytes,
+    /// then wasmtime maps it again and runs its machine code, and makes the copy-on-write
+    /// images of its linear memories, from the page cache.
+    ///
     /// An artifact is machine code: load only artifacts you made or trust as you would an
-    /// executable. The checks reject stale and foreign files, not forged ones.
+    /// executable, and do not change the file in place while it is loaded (write a new one and
+    /// rename it over). The checks reject stale and foreign files, not forged ones.
     ///
     /// # Errors
-    /// [`ErrorKind::Read`]; [`ErrorKind::NotPrecompiled`] if the file has no artifact header,
+    /// [`ErrorKind::Read`]; [`ErrorKind::NotPrecompiled`] if the file has no artifact trailer,
     /// was made by an incompatible engine, or cannot be deserialized; [`ErrorKind::Manifest`]
     /// as for [`PluginHost::load`] (a manifest beside an artifact hashes the artifact's bytes).
     pub fn load_precompiled(&self, path: impl AsRef<Path>) -> Result<Compiled, Error> {
-        let manifest = Manifest::beside(path.as_ref())?;
-        let (name, artifact) = read(path.as_ref())?;
+        let path = path.as_ref();
+        let manifest = Manifest::beside(path)?;
+        let (file, artifact) =
+            precompiled::map(path).map_err(|source| Error::read(path, source))?;
         let policy = self.policy_under(manifest.as_ref(), &artifact)?;
+        let name = path.display().to_string();
+        let artifacts = &self.artifact_lane(&artifact).artifacts;
+        let code = artifacts
+            .check(&artifact)
+            .and_then(|checked| artifacts.deserialize_file(path, file, checked))
+            .map_err(|reason| Error::new(ErrorKind::NotPrecompiled { reason }).with_plugin(&name))?
+            .into();
         Ok(Compiled {
+            name: name.into(),
+            code,
             policy,
             manifest: manifest.map(Arc::new),
-            ..self.load_precompiled_bytes(&name, &artifact)?
         })
     }
 
     /// As [`PluginHost::load_precompiled`], for an artifact already in memory; `name` names
-    /// the plugin in errors.
+    /// the plugin in errors. wasmtime copies the artifact's payload.
     ///
     /// # Errors
     /// [`ErrorKind::NotPrecompiled`] as for [`PluginHost::load_precompiled`].
     pub fn load_precompiled_bytes(&self, name: &str, artifact: &[u8]) -> Result<Compiled, Error> {
-        // The engine whose fingerprint the header carries, if it is one of the host's; the
-        // first engine otherwise, whose check then says what is wrong.
-        let lane = match &self.concurrent {
-            Some(lane) if precompiled::made_by(&lane.engine, artifact) => lane,
-            _ => &self.main,
-        };
-        let code = precompiled::deserialize(&lane.engine, artifact)
+        let code = self
+            .artifact_lane(artifact)
+            .artifacts
+            .deserialize(artifact)
             .map_err(|reason| Error::new(ErrorKind::NotPrecompiled { reason }).with_plugin(name))?
             .into();
         Ok(Compiled {
@@ -634,6 +653,15 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         })
     }
 
+    /// The lane whose engine's fingerprint `artifact`'s trailer carries, if it is one of the
+    /// host's; the first lane otherwise, whose check then says what is wrong.
+    fn artifact_lane(&self, artifact: &[u8]) -> &Lane<T> {
+        match &self.concurrent {
+            Some(lane) if lane.artifacts.made_by(artifact) => lane,
+            _ => &self.main,
+        }
+    }
+
     /// A precompiled artifact (see [`precompiled`]) of `compiled` that
     /// [`PluginHost::load_precompiled`] loads without compiling, on a host with a compatible
     /// engine. Check the plugin against its world or ABI first: the artifact is not checked.
@@ -641,17 +669,13 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// # Errors
     /// [`ErrorKind::Compile`] if wasmtime cannot serialize it.
     pub fn precompile(&self, compiled: &Compiled) -> Result<Vec<u8>, Error> {
-        let payload = match &compiled.code {
-            Code::Component(component) => component.serialize(),
-            Code::CoreModule(module) => module.serialize(),
+        let (payload, lane) = match &compiled.code {
+            Code::Component(component) => (component.serialize(), self.lane_of(component)),
+            Code::CoreModule(module) => (module.serialize(), &self.main),
         };
         let payload = payload
             .map_err(|source| Error::wasmtime(ErrorKind::Compile, &compiled.name, source))?;
-        let engine = match &compiled.code {
-            Code::Component(component) => component.engine(),
-            Code::CoreModule(module) => module.engine(),
-        };
-        Ok(precompiled::wrap(engine, &payload))
+        Ok(lane.artifacts.wrap(payload))
     }
 
     /// Checks the component `compiled` against the world `B` and pre-links it.

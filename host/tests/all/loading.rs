@@ -101,7 +101,8 @@ fn a_precompiled_artifact_loads_on_a_compatible_engine_and_is_refused_by_another
         matches!(error.kind(), ErrorKind::NotPrecompiled { reason } if reason.contains("another wasmtime version or configuration")),
         "{error:?}"
     );
-    fs::write(&artifact, wasm(ADD)).unwrap();
+    // Replaced, not rewritten in place: the artifact loaded above is still mapped.
+    plugin_host::precompiled::write(&artifact, &wasm(ADD)).unwrap();
     let error = host.load_precompiled(&artifact).unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::NotPrecompiled { .. }),

@@ -39,7 +39,7 @@ impl Compile {
             .host(Grants::default())
             .and_then(|host| host.precompile(plugin));
         match artifact {
-            Ok(artifact) => match std::fs::write(artifact_path, &artifact) {
+            Ok(artifact) => match plugin_host::precompiled::write(artifact_path, &artifact) {
                 Ok(()) => {
                     let written = serde_json::json!({
                         "artifact": artifact_path.display().to_string(),
