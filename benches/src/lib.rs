@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -369,5 +369,46 @@ impl BareConcurrent {
         let mut store = State::store(self.pre.engine());
         let plugin = wasmtime_wasi::runtime::in_tokio(self.pre.instantiate_async(&mut store))?;
         Ok((store, plugin))
+    }
+}
+
+/// Any component on bare wasmtime, the floor of loading and instantiating it: every import a
+/// trap, which costs nothing until called (instantiating a component calls none of them).
+pub struct BareComponent {
+    pre: InstancePre<State>,
+    concurrent: bool,
+}
+
+impl BareComponent {
+    /// Deserializes wasmtime's artifact at `path` for `engine` (mapped: `deserialize_file`) and
+    /// pre-links it; `concurrent` says whether `engine` has the component model's async ABI.
+    ///
+    /// # Errors
+    /// wasmtime's, if the artifact is unreadable or does not link.
+    pub fn load_precompiled(
+        engine: &Engine,
+        path: &Path,
+        concurrent: bool,
+    ) -> wasmtime::Result<Self> {
+        let mut linker = Linker::new(engine);
+        // SAFETY: the benchmarks load only the artifacts they have just made themselves.
+        let component = unsafe { Component::deserialize_file(engine, path)? };
+        linker.define_unknown_imports_as_traps(&component)?;
+        let pre = linker.instantiate_pre(&component)?;
+        Ok(Self { pre, concurrent })
+    }
+
+    /// A fresh store and instance.
+    ///
+    /// # Errors
+    /// wasmtime's, if instantiation fails.
+    pub fn instantiate(&self) -> wasmtime::Result<(Store<State>, Instance)> {
+        let mut store = State::store(self.pre.engine());
+        let instance = if self.concurrent {
+            wasmtime_wasi::runtime::in_tokio(self.pre.instantiate_async(&mut store))?
+        } else {
+            self.pre.instantiate(&mut store)?
+        };
+        Ok((store, instance))
     }
 }

@@ -24,6 +24,17 @@ use std::sync::Mutex;
 use crate::PluginKind;
 use crate::precompiled::{self, Artifact, Artifacts};
 
+/// What a plugin's entries are found by: the BLAKE3 hash of its bytes, a cryptographic hash
+/// (another plugin's entry cannot be made to pass for these bytes) at 2-3 times SHA-256's
+/// speed, which matters for a plugin of megabytes.
+pub(crate) struct Key([u8; 32]);
+
+impl Key {
+    pub(crate) fn of(bytes: &[u8]) -> Self {
+        Self(*blake3::hash(bytes).as_bytes())
+    }
+}
+
 /// A compilation cache in one folder, for one engine.
 #[derive(Debug)]
 pub(crate) struct Cache {
@@ -52,26 +63,13 @@ impl Cache {
             .join(format!("{}.cwasm", crate::manifest::hex(hash)))
     }
 
-    /// The plugin `name` of the `kind` `bytes` as it was stored for these bytes, or
-    /// `compile()`d now and stored.
-    ///
-    /// # Errors
-    /// Only `compile`'s: the cache itself never fails a load.
-    pub(crate) fn get_or_compile<E>(
-        &self,
-        name: &str,
-        bytes: &[u8],
-        kind: PluginKind,
-        compile: impl FnOnce() -> Result<Artifact, E>,
-    ) -> Result<Artifact, E> {
-        // BLAKE3: a cryptographic hash (another plugin's entry cannot be made to pass for
-        // these bytes) at 2-3 times SHA-256's speed, which matters for a plugin of megabytes.
-        let hash = blake3::hash(bytes);
-        let hash = hash.as_bytes();
-        let entry = self.entry(hash);
+    /// The plugin `name` of the `kind` as it was stored for bytes of `key`, if an entry for
+    /// them passes every check. An entry that fails one is reported and removed.
+    pub(crate) fn get(&self, name: &str, key: &Key, kind: PluginKind) -> Option<Artifact> {
+        let entry = self.entry(&key.0);
         match precompiled::map(&entry) {
-            Ok((file, stored)) => match self.checked(&entry, file, &stored, hash, kind) {
-                Ok(loaded) => return Ok(loaded),
+            Ok((file, stored)) => match self.checked(&entry, file, &stored, &key.0, kind) {
+                Ok(loaded) => return Some(loaded),
                 Err(reason) => {
                     self.report(format!(
                         "compilation cache entry {} for {name} is refused and replaced: {reason}",
@@ -86,19 +84,24 @@ impl Cache {
                 entry.display()
             )),
         }
-        let compiled = compile()?;
-        if let Ok(mut payload) = compiled.serialize() {
-            payload.extend_from_slice(hash);
-            let stored = self.artifacts.wrap(payload);
-            if let Err(error) = self.store(&entry, &stored) {
-                self.report(format!(
-                    "compilation cache folder {} cannot be written ({error}); plugins compile \
-                     on every load",
-                    self.dir.display()
-                ));
-            }
+        None
+    }
+
+    /// Stores `compiled`, compiled from bytes of `key`. A folder that cannot be written is
+    /// reported, never an error.
+    pub(crate) fn put(&self, key: &Key, compiled: &Artifact) {
+        let Ok(mut payload) = compiled.serialize() else {
+            return;
+        };
+        payload.extend_from_slice(&key.0);
+        let stored = self.artifacts.wrap(payload);
+        if let Err(error) = self.store(&self.entry(&key.0), &stored) {
+            self.report(format!(
+                "compilation cache folder {} cannot be written ({error}); plugins compile on \
+                 every load",
+                self.dir.display()
+            ));
         }
-        Ok(compiled)
     }
 
     /// Writes `artifact` at `entry` with [`precompiled::write`], so a reader (another host

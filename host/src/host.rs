@@ -9,7 +9,7 @@ use tracing::level_filters::LevelFilter;
 use wasmtime::component::{Component, Linker as ComponentLinker};
 use wasmtime::{Engine, Linker, Module};
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Key};
 use crate::chain;
 use crate::component::{self, Bindings, ComponentPlugin};
 use crate::contract::Contract;
@@ -197,33 +197,37 @@ impl<T: Send + 'static> Lane<T> {
         Ok((lane, allocator))
     }
 
-    /// `kind` compiled from `bytes` by this lane's engine, or taken from its cache.
-    fn compile(&self, name: &str, bytes: &[u8], kind: PluginKind) -> Result<Artifact, Error> {
-        let compile = || {
-            match kind {
-                PluginKind::Component => {
-                    Component::from_binary(&self.engine, bytes).map(Artifact::Component)
-                }
-                PluginKind::CoreModule => {
-                    Module::from_binary(&self.engine, bytes).map(Artifact::Module)
-                }
+    /// `kind` compiled from `bytes` by this lane's engine, and stored in its cache under `key`.
+    fn compile(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        kind: PluginKind,
+        key: Option<&Key>,
+    ) -> Result<Artifact, Error> {
+        let compiled = match kind {
+            PluginKind::Component => {
+                Component::from_binary(&self.engine, bytes).map(Artifact::Component)
             }
-            .map_err(|source| {
-                // wasmtime's reason names a feature; say which setting has it.
-                let source = match !self.concurrent && uses_async_abi(&source) {
-                    true => source.context(
-                        "it uses the component model's async ABI (WASI 0.3), which this host \
-                         does not serve: turn on HostConfig::component_model_async",
-                    ),
-                    false => source,
-                };
-                Error::wasmtime(ErrorKind::Compile, name, source)
-            })
-        };
-        match &self.cache {
-            Some(cache) => cache.get_or_compile(name, bytes, kind, compile),
-            None => compile(),
+            PluginKind::CoreModule => {
+                Module::from_binary(&self.engine, bytes).map(Artifact::Module)
+            }
         }
+        .map_err(|source| {
+            // wasmtime's reason names a feature; say which setting has it.
+            let source = match !self.concurrent && uses_async_abi(&source) {
+                true => source.context(
+                    "it uses the component model's async ABI (WASI 0.3), which this host does \
+                     not serve: turn on HostConfig::component_model_async",
+                ),
+                false => source,
+            };
+            Error::wasmtime(ErrorKind::Compile, name, source)
+        })?;
+        if let (Some(cache), Some(key)) = (&self.cache, key) {
+            cache.put(key, &compiled);
+        }
+        Ok(compiled)
     }
 }
 
@@ -579,14 +583,30 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// As [`PluginHost::load`], but never [`ErrorKind::Read`].
     pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Compiled, Error> {
         let kind = detect(name, bytes)?;
-        let code = match (self.main.compile(name, bytes, kind), &self.concurrent) {
-            (Ok(artifact), _) => artifact,
-            // The first engine refuses what uses the component model's async ABI; the engine
-            // that has it decides. Anything else the first engine refused stays refused.
-            (Err(error), Some(lane)) if refused_for_async_abi(&error) => {
-                lane.compile(name, bytes, kind)?
-            }
-            (Err(error), _) => return Err(error),
+        // Hashed once; an entry in either engine's cache is taken before anything compiles (the
+        // first engine would refuse, after validating it, what the second one compiled).
+        let key = self.main.cache.as_ref().map(|_| Key::of(bytes));
+        let cached = key.as_ref().and_then(|key| {
+            [Some(&self.main), self.concurrent.as_ref()]
+                .into_iter()
+                .flatten()
+                .find_map(|lane| lane.cache.as_ref()?.get(name, key, kind))
+        });
+        let code = match cached {
+            Some(artifact) => artifact,
+            None => match (
+                self.main.compile(name, bytes, kind, key.as_ref()),
+                &self.concurrent,
+            ) {
+                (Ok(artifact), _) => artifact,
+                // The first engine refuses what uses the component model's async ABI; the
+                // engine that has it decides. Anything else the first engine refused stays
+                // refused.
+                (Err(error), Some(lane)) if refused_for_async_abi(&error) => {
+                    lane.compile(name, bytes, kind, key.as_ref())?
+                }
+                (Err(error), _) => return Err(error),
+            },
         }
         .into();
         Ok(Compiled {

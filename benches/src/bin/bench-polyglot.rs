@@ -5,7 +5,12 @@
 //! - size: the component's bytes;
 //! - compile: one load with no compilation cache (wasmtime compiles it with cranelift);
 //! - cached load: the fastest of three loads from a warm compilation cache, each on a new host;
+//! - bare load: beside it, the fastest of three loads of wasmtime's own artifact of the plugin
+//!   by bare wasmtime on the same engine (`Component::deserialize_file`, `instantiate_pre`): the
+//!   floor of any cache;
 //! - instantiate: the median of 20 instantiations;
+//! - bare inst.: beside it, the median of 20 instantiations of that bare component, every import
+//!   a trap (instantiating calls none);
 //! - call: the median of 1,000 calls of `just-add(15, 27)` on one instance.
 //!
 //! Then what composing at load time costs against composing at build time: the Rust calc and the
@@ -22,7 +27,9 @@ use std::time::{Duration, Instant};
 
 use example_host::{Chain, ExampleHost, HostState};
 use plugin_artifacts::{COMPONENT_GUEST, COMPOSE_CALC, GUEST_0_1_1, LEGACY_GUEST};
+use plugin_benches::BareComponent;
 use plugin_host::dynamic::{Dynamic, DynamicComponent};
+use plugin_host::wasmtime::Engine;
 use plugin_host::wasmtime::component::Val;
 use plugin_host::{CompilationCache, HostConfig};
 
@@ -42,17 +49,26 @@ fn main() -> Result<()> {
         ("JavaScript (0.1.0)", dir.join("js_plugin.wasm")),
     ];
     println!(
-        "{:<19} {:>9} {:>10} {:>12} {:>12} {:>9}",
-        "plugin", "size", "compile", "cached load", "instantiate", "call"
+        "{:<19} {:>9} {:>10} {:>12} {:>10} {:>12} {:>10} {:>9}",
+        "plugin",
+        "size",
+        "compile",
+        "cached load",
+        "bare load",
+        "instantiate",
+        "bare inst.",
+        "call"
     );
     for (language, path) in plugins {
         let row = measure(&path, &cache)?;
         println!(
-            "{language:<19} {:>6} KiB {:>10} {:>12} {:>12} {:>9}",
+            "{language:<19} {:>6} KiB {:>10} {:>12} {:>10} {:>12} {:>10} {:>9}",
             std::fs::metadata(&path)?.len() / 1024,
             show(row.compile),
             show(row.cached_load),
+            show(row.bare_load),
             show(row.instantiate),
+            show(row.bare_instantiate),
             show(row.call),
         );
     }
@@ -110,7 +126,9 @@ fn measure_foo(
 struct Row {
     compile: Duration,
     cached_load: Duration,
+    bare_load: Duration,
     instantiate: Duration,
+    bare_instantiate: Duration,
     call: Duration,
 }
 
@@ -135,8 +153,36 @@ fn measure(path: &Path, cache: &Path) -> Result<Row> {
         cached_load = cached_load.min(start.elapsed());
     }
 
+    // Bare wasmtime on the engine the host put the plugin on: the first, or the one with the
+    // component model's async ABI if the first refuses it.
+    let bytes = std::fs::read(path)?;
+    let engines = [Some(cold.host().engine()), cold.host().concurrent_engine()];
+    let (engine, artifact) = engines
+        .into_iter()
+        .flatten()
+        .find_map(|engine| Some((engine, engine.precompile_component(&bytes).ok()?)))
+        .ok_or("no engine of the host compiles the plugin")?;
+    let concurrent = !Engine::same(engine, cold.host().engine());
+    let artifact_path = cache.join("bare.cwasm");
+    std::fs::create_dir_all(cache)?;
+    std::fs::write(&artifact_path, artifact)?;
+    let mut bare_load = Duration::MAX;
+    for _ in 0..3 {
+        let start = Instant::now();
+        black_box(BareComponent::load_precompiled(
+            engine,
+            &artifact_path,
+            concurrent,
+        )?);
+        bare_load = bare_load.min(start.elapsed());
+    }
+    let bare = BareComponent::load_precompiled(engine, &artifact_path, concurrent)?;
+
     let instantiate = median_time(20, || {
         plugin.instantiate().expect("the plugin instantiates")
+    });
+    let bare_instantiate = median_time(20, || {
+        bare.instantiate().expect("the bare component instantiates")
     });
 
     let mut instance = plugin.instantiate()?;
@@ -148,7 +194,9 @@ fn measure(path: &Path, cache: &Path) -> Result<Row> {
     Ok(Row {
         compile,
         cached_load,
+        bare_load,
         instantiate,
+        bare_instantiate,
         call,
     })
 }
