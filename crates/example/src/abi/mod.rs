@@ -173,8 +173,12 @@ impl AbiInstance {
         let base = self.scratch()?;
         let size = PointLayout::SIZE as u32;
         let (a_ptr, b_ptr, result_ptr) = (base, base + size, base + 2 * size);
-        self.write(EXPORT, a_ptr, &PointLayout::encode(a))?;
-        self.write(EXPORT, b_ptr, &PointLayout::encode(b))?;
+        // Both arguments in one write: `b` lies right after `a`.
+        let mut arguments = [0; 2 * PointLayout::SIZE];
+        let (a_bytes, b_bytes) = arguments.split_at_mut(PointLayout::SIZE);
+        a_bytes.copy_from_slice(&PointLayout::encode(a));
+        b_bytes.copy_from_slice(&PointLayout::encode(b));
+        self.write(EXPORT, a_ptr, &arguments)?;
         let args = (result_ptr as i32, a_ptr as i32, b_ptr as i32);
         self.instance
             .call(EXPORT, |e, store| e.point_add.call(store, args))?;
