@@ -26,7 +26,7 @@
 //! A file is read once: mapped, its trailer and checksum checked on the mapped bytes, then
 //! mapped by wasmtime, which finds its pages in the page cache. While a plugin loaded from a
 //! file lives, that file must not change in place (a truncated mapping faults, `SIGBUS`): replace
-//! it with [`write`], which renames a new file over it, as `cp` or `fs::write` would not.
+//! it with [`write()`], which renames a new file over it, as `cp` or `fs::write` would not.
 
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
