@@ -235,6 +235,31 @@ fn bad_guest_pointers_are_errors_not_panics() {
 }
 
 #[test]
+fn an_allocator_handing_out_memory_outside_linear_memory_is_an_error() {
+    // 65530 + 24 bytes of scratch runs off the end of the one-page memory; -8 wraps past
+    // u32::MAX.
+    for bad in ["65530", "-8"] {
+        let allocator = format!(
+            "(func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) \
+             (i32.const {bad}))"
+        );
+        let host = host_with(short_deadline());
+        let mut instance = core_instance(&host, &with_trigger("", &allocator));
+        for _ in 0..2 {
+            let error = instance
+                .point_add(Point { x: 1, y: 2 }, Point { x: 3, y: 4 })
+                .unwrap_err();
+            assert!(
+                matches!(error.kind(), ErrorKind::GuestMemory { len: 24, .. }),
+                "{bad}: {error:?}"
+            );
+            assert_eq!(error.export(), Some("cabi_realloc"), "{bad}: {error:?}");
+        }
+        assert_eq!(instance.just_add(1, 2).unwrap(), 3);
+    }
+}
+
+#[test]
 fn a_misaligned_guest_pointer_is_read_byte_by_byte() {
     let text = NO_ALLOCATOR
         .replace("(i32.const 16) \"\\64", "(i32.const 17) \"\\64")

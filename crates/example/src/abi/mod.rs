@@ -164,26 +164,31 @@ impl AbiInstance {
     /// Calls `point_add(result, a, b)`: writes `a` and `b` into guest memory the guest does not
     /// use (see [`spec::ALLOCATOR`]), passes their addresses, and reads the result back.
     ///
+    /// The write, the call and the read are one call under the limits: the scratch memory was
+    /// checked to lie inside linear memory when it was obtained, and linear memory never
+    /// shrinks, so neither access can fail (if one did, the call would fail as any other).
+    ///
     /// # Errors
-    /// As [`AbiInstance::just_add`], and [`ErrorKind::GuestMemory`] if the scratch memory is out
-    /// of bounds.
+    /// As [`AbiInstance::just_add`], and [`ErrorKind::GuestMemory`] if the guest's allocator
+    /// handed out scratch memory outside linear memory.
     pub fn point_add(&mut self, a: Point, b: Point) -> Result<Point, Error> {
-        const EXPORT: &str = "point_add";
-        // `scratch` checked that `base + SCRATCH_LEN` does not overflow.
         let base = self.scratch()?;
         let size = PointLayout::SIZE as u32;
+        // `scratch` checked that `base + SCRATCH_LEN` lies inside linear memory.
         let (a_ptr, b_ptr, result_ptr) = (base, base + size, base + 2 * size);
         // Both arguments in one write: `b` lies right after `a`.
         let mut arguments = [0; 2 * PointLayout::SIZE];
         let (a_bytes, b_bytes) = arguments.split_at_mut(PointLayout::SIZE);
         a_bytes.copy_from_slice(&PointLayout::encode(a));
         b_bytes.copy_from_slice(&PointLayout::encode(b));
-        self.write(EXPORT, a_ptr, &arguments)?;
         let args = (result_ptr as i32, a_ptr as i32, b_ptr as i32);
-        self.instance
-            .call(EXPORT, |e, store| e.point_add.call(store, args))?;
-        let mut result = [0; PointLayout::SIZE];
-        self.read(EXPORT, result_ptr, &mut result)?;
+        let result = self.instance.call("point_add", |e, store| {
+            memory::write(&e.memory, &mut *store, a_ptr, &arguments)?;
+            e.point_add.call(&mut *store, args)?;
+            let mut result = [0; PointLayout::SIZE];
+            memory::read(&e.memory, &*store, result_ptr, &mut result)?;
+            Ok(result)
+        })?;
         Ok(PointLayout::decode(result))
     }
 
@@ -265,7 +270,11 @@ impl AbiInstance {
     /// Returns the address of [`SCRATCH_LEN`] bytes of guest memory that the guest does not use:
     /// a block from the guest's allocator if it exports one, else a page the host grows the
     /// memory by (the guest's allocator never hands out memory it did not grow itself). Obtained
-    /// once per instance and reused.
+    /// once per instance and reused; checked to lie inside linear memory when obtained.
+    ///
+    /// # Errors
+    /// As [`AbiInstance::just_add`] for the allocator's call or the growth, and
+    /// [`ErrorKind::GuestMemory`] naming the allocator if the block is outside linear memory.
     fn scratch(&mut self) -> Result<u32, Error> {
         let (cached, has_allocator) = self
             .instance
@@ -297,17 +306,21 @@ impl AbiInstance {
                 u32::try_from(start).map_err(wasmtime::Error::from)
             })?
         };
-        if address.checked_add(SCRATCH_LEN as u32).is_none() {
-            return Err(self.memory_error(
-                spec::ALLOCATOR,
-                memory::OutOfBounds {
-                    address,
-                    len: SCRATCH_LEN,
-                },
-            ));
+        let inside = self.instance.with_live(|e, store| {
+            let end = (address as usize).checked_add(SCRATCH_LEN);
+            let inside = end.is_some_and(|end| end <= e.memory.data_size(&*store));
+            if inside {
+                e.scratch.set(Some(address));
+            }
+            inside
+        })?;
+        if !inside {
+            let outside = memory::OutOfBounds {
+                address,
+                len: SCRATCH_LEN,
+            };
+            return Err(self.memory_error(spec::ALLOCATOR, outside));
         }
-        self.instance
-            .with_live(|e, _| e.scratch.set(Some(address)))?;
         Ok(address)
     }
 }
