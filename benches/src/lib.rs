@@ -412,3 +412,122 @@ impl BareComponent {
         Ok((store, instance))
     }
 }
+
+/// The bot world of `examples/bot-host` on bare wasmtime, bound twice, as its users would bind
+/// it: for blocking calls, and with async exports and imports (`call_async`, a fiber per call).
+/// Its memory remembers nothing: the benchmarks send a message the plugin answers without it.
+#[allow(missing_docs, reason = "generated code; the WIT documents it")]
+mod bot_bindings {
+    pub mod blocking {
+        wasmtime::component::bindgen!({ world: "bot", path: "../examples/bot-host/wit" });
+    }
+
+    pub mod asynchronous {
+        wasmtime::component::bindgen!({
+            world: "bot",
+            path: "../examples/bot-host/wit",
+            imports: { default: async },
+            exports: { default: async },
+        });
+    }
+}
+
+impl bot_bindings::blocking::example::bot::memory::Host for State {
+    fn recall(&mut self, _key: String) -> Option<String> {
+        None
+    }
+    fn remember(&mut self, _key: String, _value: String) {}
+}
+
+impl bot_bindings::asynchronous::example::bot::memory::Host for State {
+    async fn recall(&mut self, _key: String) -> Option<String> {
+        None
+    }
+    async fn remember(&mut self, _key: String, _value: String) {}
+}
+
+/// A bot plugin on bare wasmtime, pre-linked for blocking calls and for async ones on the same
+/// engine: the floor of what making a call async costs.
+pub struct BareBot {
+    blocking: bot_bindings::blocking::BotPre<State>,
+    asynchronous: bot_bindings::asynchronous::BotPre<State>,
+}
+
+impl BareBot {
+    /// Deserializes wasmtime's artifact of a bot plugin at `path` for `engine` and links the
+    /// world twice: WASI preview 2 and the memory, in their blocking and async forms.
+    ///
+    /// # Errors
+    /// wasmtime's, if the artifact is unreadable or does not fit the world.
+    pub fn load_precompiled(engine: &Engine, path: &Path) -> wasmtime::Result<Self> {
+        // SAFETY: the benchmarks load only the artifacts they have just made themselves.
+        let component = unsafe { Component::deserialize_file(engine, path)? };
+        let mut blocking = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut blocking)?;
+        bot_bindings::blocking::Bot::add_to_linker::<_, HasSelf<State>>(&mut blocking, |s| s)?;
+        let mut asynchronous = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut asynchronous)?;
+        bot_bindings::asynchronous::Bot::add_to_linker::<_, HasSelf<State>>(
+            &mut asynchronous,
+            |s| s,
+        )?;
+        Ok(Self {
+            blocking: bot_bindings::blocking::BotPre::new(blocking.instantiate_pre(&component)?)?,
+            asynchronous: bot_bindings::asynchronous::BotPre::new(
+                asynchronous.instantiate_pre(&component)?,
+            )?,
+        })
+    }
+
+    /// A fresh store and an instance for blocking calls of `reply`.
+    ///
+    /// # Errors
+    /// wasmtime's, if instantiation fails.
+    pub fn instantiate(&self) -> wasmtime::Result<BareBotInstance> {
+        let mut store = State::store(self.blocking.engine());
+        let bot = self.blocking.instantiate(&mut store)?;
+        Ok(BareBotInstance { store, bot })
+    }
+
+    /// A fresh store and an instance for async calls of `reply`.
+    ///
+    /// # Errors
+    /// wasmtime's, if instantiation fails.
+    pub async fn instantiate_async(&self) -> wasmtime::Result<BareBotAsyncInstance> {
+        let mut store = State::store(self.asynchronous.engine());
+        let bot = self.asynchronous.instantiate_async(&mut store).await?;
+        Ok(BareBotAsyncInstance { store, bot })
+    }
+}
+
+/// A bot plugin's instance on bare wasmtime, for blocking calls.
+pub struct BareBotInstance {
+    store: Store<State>,
+    bot: bot_bindings::blocking::Bot,
+}
+
+impl BareBotInstance {
+    /// The plugin's answer to `message`.
+    ///
+    /// # Errors
+    /// wasmtime's, if the guest traps.
+    pub fn reply(&mut self, message: &str) -> wasmtime::Result<Option<String>> {
+        self.bot.call_reply(&mut self.store, message)
+    }
+}
+
+/// A bot plugin's instance on bare wasmtime, for async calls (`call_async`, a fiber per call).
+pub struct BareBotAsyncInstance {
+    store: Store<State>,
+    bot: bot_bindings::asynchronous::Bot,
+}
+
+impl BareBotAsyncInstance {
+    /// The plugin's answer to `message`.
+    ///
+    /// # Errors
+    /// wasmtime's, if the guest traps.
+    pub async fn reply(&mut self, message: &str) -> wasmtime::Result<Option<String>> {
+        self.bot.call_reply(&mut self.store, message).await
+    }
+}

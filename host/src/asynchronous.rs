@@ -17,7 +17,7 @@ use tracing::Instrument;
 use wasmtime::component::Accessor;
 use wasmtime::{Linker, Store, UpdateDeadline};
 
-use crate::instance::{Budget, Failed, RESOURCE_DROP, concurrently, refuel, settle};
+use crate::instance::{Budget, RESOURCE_DROP, concurrently, refuel, settle};
 use crate::kind::sealed::Sealed;
 use crate::mode::Mode;
 use crate::plugin::{Instantiate, Maker};
@@ -73,6 +73,21 @@ impl Mode for Async {
     fn add_wasi_p1<T: Send + 'static>(linker: &mut Linker<CoreState<T>>) -> wasmtime::Result<()> {
         wasmtime_wasi::p1::add_to_linker_async(linker, |state| state.parts_mut())
     }
+
+    /// The guest yields at every epoch tick, and traps on the tick that ends the call's
+    /// deadline: the callback counts down the ticks [`start`] gives each call in the
+    /// store's state. Set once per store: a callback set per call cost an allocation and a
+    /// free on every call (BENCHMARKS.md, "Async calls").
+    fn prepare<S: StoreData>(store: &mut Store<S>) {
+        store.epoch_deadline_callback(|mut context| {
+            let ticks_left = context.data_mut().ticks_left();
+            *ticks_left = ticks_left.saturating_sub(1);
+            Ok(match *ticks_left {
+                0 => UpdateDeadline::Interrupt,
+                _ => UpdateDeadline::Yield(1),
+            })
+        });
+    }
 }
 
 impl<S: StoreData, L: Send + Sync> Plugin<S, L, Async> {
@@ -91,11 +106,11 @@ impl<S: StoreData, L> Maker<S, L, Async> {
     /// `renewal` if it replaces an instance whose call failed.
     async fn live(&self, store: &mut Store<S>, renewal: bool) -> Result<L, Error> {
         let instantiate = async |store: &mut Store<S>| {
-            run_async(store, self.budget, async |store| {
-                self.instantiate.instantiate_async(store).await
-            })
-            .await
-            .map_err(|failed| failed.instantiate(&self.name))
+            let result = match start(store, self.budget) {
+                Ok(()) => self.instantiate.instantiate_async(store).await,
+                Err(error) => Err(error),
+            };
+            settle(store, result).map_err(|failed| failed.instantiate(&self.name))
         };
         if !self.telemetry.instantiations_observed() {
             return instantiate(store).await;
@@ -163,7 +178,9 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
         export: &str,
         f: impl AsyncFnOnce(&L, &mut Store<S>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
-        self.ready().await?;
+        if self.due() {
+            self.renew().await?;
+        }
         let Self {
             maker,
             store: Some(store),
@@ -175,7 +192,11 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
             return Err(self.lost());
         };
         *calling = true;
-        let result = run_async(store, maker.budget, async |store| f(live, store).await).await;
+        let result = match start(store, maker.budget) {
+            Ok(()) => f(live, store).await,
+            Err(error) => Err(error),
+        };
+        let result = settle(store, result);
         *calling = false;
         result.map_err(|failed| {
             self.live = None;
@@ -228,22 +249,29 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
         &mut self,
         f: impl FnOnce(&L, &mut Store<S>) -> R,
     ) -> Result<R, Error> {
-        self.ready().await?;
+        if self.due() {
+            self.renew().await?;
+        }
         match (&self.live, &mut self.store) {
             (Some(live), Some(store)) => Ok(f(live, store)),
             _ => Err(self.lost()),
         }
     }
 
-    /// Renews the instance if it is poisoned, or if its last call was cancelled.
-    async fn ready(&mut self) -> Result<(), Error> {
+    /// Whether the instance must be renewed before its next call: it is poisoned, or its last
+    /// call was cancelled. Checked before awaiting [`Self::renew`], so that a call with nothing
+    /// due makes no future of it.
+    fn due(&self) -> bool {
+        self.calling || self.live.is_none()
+    }
+
+    /// Renews the instance: rolls back the call that was cancelled, if any, and instantiates
+    /// the plugin in a fresh store.
+    async fn renew(&mut self) -> Result<(), Error> {
         if self.calling {
             self.calling = false;
             self.store_mut().data_mut().settle(false);
             self.live = None;
-        }
-        if self.live.is_some() {
-            return Ok(());
         }
         self.reincarnate();
         let mut store = self.fresh_store()?;
@@ -254,25 +282,14 @@ impl<S: StoreData, L: Send + Sync> Instance<S, L, Async> {
     }
 }
 
-/// As the blocking path's `run`, for an async call: the guest yields to the runtime at every
-/// epoch tick, and traps on the tick that ends its deadline.
-async fn run_async<S: StoreData, R>(
-    store: &mut Store<S>,
-    budget: Budget,
-    f: impl AsyncFnOnce(&mut Store<S>) -> wasmtime::Result<R>,
-) -> Result<R, Failed> {
-    let mut ticks_left = budget.deadline_ticks;
+/// Readies `store` for an async call or instantiation under `budget`, as the blocking path's
+/// `run` does before it runs guest code: the guest will yield to the runtime at every epoch
+/// tick and trap on the tick that ends its deadline (the store's callback, set by
+/// [`Async::prepare`](Mode::prepare), counts the ticks), and its fuel is refilled. The caller
+/// then awaits the guest and ends with [`settle`]: no future wraps the call's own, so an async
+/// call costs the application one layer of futures less (BENCHMARKS.md, "Async calls").
+fn start<S: StoreData>(store: &mut Store<S>, budget: Budget) -> wasmtime::Result<()> {
+    *store.data_mut().ticks_left() = budget.deadline_ticks;
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        ticks_left = ticks_left.saturating_sub(1);
-        Ok(match ticks_left {
-            0 => UpdateDeadline::Interrupt,
-            _ => UpdateDeadline::Yield(1),
-        })
-    });
-    let result = match refuel(store, budget) {
-        Ok(()) => f(store).await,
-        Err(error) => Err(error),
-    };
-    settle(store, result)
+    refuel(store, budget)
 }

@@ -2,7 +2,7 @@
 //! an async runtime polls ([`Async`](crate::Async), in [`crate::asynchronous`]). A host is of
 //! one mode, chosen once with its type; its plugins and their instances follow it.
 
-use wasmtime::Linker;
+use wasmtime::{Linker, Store};
 
 use crate::asynchronous::InstantiateAsync;
 use crate::kind::sealed::Sealed;
@@ -32,6 +32,10 @@ pub trait Mode: Sealed + Send + Sync + 'static {
     /// Adds WASI preview 1 to a core-module linker, in this mode's form.
     #[doc(hidden)]
     fn add_wasi_p1<T: Send + 'static>(linker: &mut Linker<CoreState<T>>) -> wasmtime::Result<()>;
+
+    /// Readies a new store for this mode's calls (what happens at each epoch tick).
+    #[doc(hidden)]
+    fn prepare<S: StoreData>(store: &mut Store<S>);
 }
 
 /// Calls block the calling thread until they end ([`Instance::call`](crate::Instance::call)).
@@ -63,4 +67,8 @@ impl Mode for Blocking {
     fn add_wasi_p1<T: Send + 'static>(linker: &mut Linker<CoreState<T>>) -> wasmtime::Result<()> {
         wasmtime_wasi::p1::add_to_linker_sync(linker, |state| state.parts_mut())
     }
+
+    /// Nothing: a blocking call's epoch deadline is its whole deadline, and reaching it traps
+    /// (wasmtime's default).
+    fn prepare<S: StoreData>(_: &mut Store<S>) {}
 }

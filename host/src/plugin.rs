@@ -245,6 +245,7 @@ impl<S: StoreData, L, M: Mode> Maker<S, L, M> {
         store.limiter(|state| state.limiter());
         store.set_hostcall_fuel(limits.lifted_bytes);
         store.set_max_component_handles(limits.component_handles);
+        M::prepare(&mut store);
         store
     }
 }

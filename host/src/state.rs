@@ -19,6 +19,9 @@ pub struct StoreState<T, K: Kind> {
     data: Staged<T>,
     parts: K::Parts,
     limiter: Limiter,
+    /// Epoch ticks the running call has left before its deadline, in the async mode, whose
+    /// epoch callback counts them down (one callback per store, not one per call).
+    ticks_left: u64,
 }
 
 /// The store state of a component plugin: WASI preview 2 and its resource table.
@@ -132,6 +135,10 @@ pub trait StoreData: crate::kind::sealed::Sealed + Send + Sized + 'static {
     #[doc(hidden)]
     fn limiter(&mut self) -> &mut Limiter;
 
+    /// Epoch ticks the running async call has left before its deadline.
+    #[doc(hidden)]
+    fn ticks_left(&mut self) -> &mut u64;
+
     /// The application's state, taken out of a store that is done with.
     #[doc(hidden)]
     fn into_data(self) -> Self::Data;
@@ -155,6 +162,7 @@ impl<T: Transactional + Send + 'static, K: Kind> StoreData for StoreState<T, K> 
             data: Staged::new(data),
             parts: K::parts(wasi),
             limiter: Limiter::new(limits),
+            ticks_left: 0,
         }
     }
 
@@ -167,6 +175,10 @@ impl<T: Transactional + Send + 'static, K: Kind> StoreData for StoreState<T, K> 
 
     fn limiter(&mut self) -> &mut Limiter {
         &mut self.limiter
+    }
+
+    fn ticks_left(&mut self) -> &mut u64 {
+        &mut self.ticks_left
     }
 
     fn into_data(self) -> T {
