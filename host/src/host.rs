@@ -162,8 +162,7 @@ struct Lane<T: 'static> {
     /// Whether the engine has the component model's async ABI, so that its plugins need async
     /// entry points.
     concurrent: bool,
-    engine: Engine,
-    /// The precompiled artifacts the engine writes and accepts.
+    /// The precompiled artifacts the engine writes and accepts, and the engine.
     artifacts: Artifacts,
     component_linker: ComponentLinker<ComponentState<T>>,
     cache: Option<Cache>,
@@ -189,12 +188,16 @@ impl<T: Send + 'static> Lane<T> {
         }
         let lane = Self {
             concurrent,
-            engine,
             artifacts,
             component_linker,
             cache,
         };
         Ok((lane, allocator))
+    }
+
+    /// The lane's engine.
+    fn engine(&self) -> &Engine {
+        self.artifacts.engine()
     }
 
     /// `kind` compiled from `bytes` by this lane's engine, and stored in its cache under `key`.
@@ -207,10 +210,10 @@ impl<T: Send + 'static> Lane<T> {
     ) -> Result<Artifact, Error> {
         let compiled = match kind {
             PluginKind::Component => {
-                Component::from_binary(&self.engine, bytes).map(Artifact::Component)
+                Component::from_binary(self.engine(), bytes).map(Artifact::Component)
             }
             PluginKind::CoreModule => {
-                Module::from_binary(&self.engine, bytes).map(Artifact::Module)
+                Module::from_binary(self.engine(), bytes).map(Artifact::Module)
             }
         }
         .map_err(|source| {
@@ -281,11 +284,11 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         let engines: Vec<&Engine> = [Some(&main), concurrent.as_ref()]
             .into_iter()
             .flatten()
-            .map(|lane| &lane.engine)
+            .map(|lane| lane.engine())
             .collect();
         let clock = Arc::new(Clock::default());
         start_epoch_ticker(&engines, clock.clone()).map_err(Error::setup)?;
-        let mut core_linker = Linker::new(&main.engine);
+        let mut core_linker = Linker::new(main.engine());
         M::add_wasi_p1(&mut core_linker).map_err(Error::setup)?;
         Ok(Self {
             main,
@@ -338,7 +341,7 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// The lane whose engine compiled `component`.
     fn lane_of(&self, component: &Component) -> &Lane<T> {
         match &self.concurrent {
-            Some(lane) if Engine::same(component.engine(), &lane.engine) => lane,
+            Some(lane) if Engine::same(component.engine(), lane.engine()) => lane,
             _ => &self.main,
         }
     }
@@ -508,13 +511,13 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
     /// The engine plugins are compiled with: every core module, and every component unless
     /// it uses the component model's async ABI.
     pub fn engine(&self) -> &Engine {
-        &self.main.engine
+        self.main.engine()
     }
 
     /// The engine of the components that use the component model's async ABI, if the host
     /// serves them ([`HostConfig::component_model_async`]).
     pub fn concurrent_engine(&self) -> Option<&Engine> {
-        self.concurrent.as_ref().map(|lane| &lane.engine)
+        self.concurrent.as_ref().map(|lane| lane.engine())
     }
 
     /// Reads the file at `path`, tells a component from a core module by its header, and
@@ -738,13 +741,13 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
         match &compiled.code {
             Code::Component(code) => {
                 let lane = self.lane_of(code);
-                let (linker, engine) = (&lane.component_linker, lane.engine.clone());
+                let (linker, engine) = (&lane.component_linker, lane.engine().clone());
                 let feeds = self.feeds.clone();
                 DynamicPlugin::new(name, code, linker, policy, engine, lane.concurrent, feeds)
                     .map(Dynamic::Component)
             }
             Code::CoreModule(code) => {
-                let (linker, engine) = (&self.core_linker, self.main.engine.clone());
+                let (linker, engine) = (&self.core_linker, self.main.engine().clone());
                 let feeds = self.feeds.clone();
                 DynamicPlugin::new(name, code, linker, policy, engine, false, feeds)
                     .map(Dynamic::CoreModule)
@@ -856,7 +859,7 @@ impl<T: Transactional + Send + 'static> PluginHost<T, Blocking> {
             .collect::<Result<Vec<_>, Error>>()?;
         if let Some((name, _)) = members
             .iter()
-            .find(|(_, member)| !Engine::same(member.engine(), &self.main.engine))
+            .find(|(_, member)| !Engine::same(member.engine(), self.main.engine()))
         {
             let reason = "load-time composition joins components without the component model's \
                           async ABI; compose this one at build time";

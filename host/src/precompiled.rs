@@ -70,6 +70,11 @@ impl Artifacts {
         }
     }
 
+    /// The engine whose artifacts these are.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// The engine's fingerprint, which names its compilation cache folder.
     pub(crate) fn fingerprint(&self) -> u64 {
         self.fingerprint
