@@ -439,6 +439,12 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
             &path,
         )?)
     };
+    let bare_bot = || -> Result<_> {
+        Ok(BareBot::load_precompiled(
+            &engine,
+            &artifact(dir, Subject::Bare, "bot"),
+        )?)
+    };
     let (a, b) = (Point { x: 1, y: 2 }, Point { x: 3, y: 4 });
     let (bare_a, bare_b) = (BarePoint { x: 1, y: 2 }, BarePoint { x: 3, y: 4 });
     match (name, subject) {
@@ -609,15 +615,13 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
         }
         ("bare async bot reply", Subject::Ours) | ("async bot reply vs bare", Subject::Bare) => {
             let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-            let bot = BareBot::load_precompiled(&engine, &artifact(dir, Subject::Bare, "bot"))?;
-            let mut instance = runtime.block_on(bot.instantiate_async())?;
+            let mut instance = runtime.block_on(bare_bot()?.instantiate_async())?;
             counted_async(&runtime, n, async || {
                 black_box(instance.reply(black_box(BOT_MESSAGE)).await.unwrap());
             });
         }
         ("bare async bot reply", Subject::Bare) => {
-            let bot = BareBot::load_precompiled(&engine, &artifact(dir, Subject::Bare, "bot"))?;
-            let mut instance = bot.instantiate()?;
+            let mut instance = bare_bot()?.instantiate()?;
             counted(n, || {
                 black_box(instance.reply(black_box(BOT_MESSAGE)).unwrap());
             });

@@ -306,21 +306,13 @@ impl AbiInstance {
                 u32::try_from(start).map_err(wasmtime::Error::from)
             })?
         };
-        let inside = self.instance.with_live(|e, store| {
-            let end = (address as usize).checked_add(SCRATCH_LEN);
-            let inside = end.is_some_and(|end| end <= e.memory.data_size(&*store));
-            if inside {
-                e.scratch.set(Some(address));
-            }
-            inside
+        // Checked by reading the block once: `memory::read`'s bounds check, and its error.
+        let checked = self.instance.with_live(|e, store| {
+            memory::read(&e.memory, &*store, address, &mut [0; SCRATCH_LEN])?;
+            e.scratch.set(Some(address));
+            Ok(())
         })?;
-        if !inside {
-            let outside = memory::OutOfBounds {
-                address,
-                len: SCRATCH_LEN,
-            };
-            return Err(self.memory_error(spec::ALLOCATOR, outside));
-        }
+        checked.map_err(|outside| self.memory_error(spec::ALLOCATOR, outside))?;
         Ok(address)
     }
 }
