@@ -37,6 +37,12 @@ pub struct HostConfig {
     /// more than one instance's share. Instantiating past the pool fails with
     /// [`Failure::Limit`](crate::Failure::Limit)`(`[`Limit::Pool`](crate::Limit::Pool)`)`
     /// until an instance is dropped; nothing else is affected.
+    ///
+    /// Each instance the pool has handed out maps about
+    /// [`HostConfig::MAPPINGS_PER_INSTANCE`] regions, and Linux caps the regions of a process
+    /// (`vm.max_map_count`, 65,530 by default): past it, instantiating fails with
+    /// [`Failure::Host`](crate::Failure::Host) ("Cannot allocate memory"). Making a host whose
+    /// full pools would pass the cap logs a `tracing` warning saying how far they can fill.
     pub pool_instances: u32,
     /// Where compiled plugins are cached between runs, if anywhere.
     pub cache: CompilationCache,
@@ -77,6 +83,12 @@ impl HostConfig {
 
     /// Table slots reserved per plugin instance in the pool.
     pub const TABLES_PER_PLUGIN: u32 = 2;
+
+    /// Memory mappings (kernel VMAs) one live pooled instance of a Rust guest takes, about:
+    /// its linear memory's accessible part and copy-on-write image, and its tables, each cut
+    /// out of the pool's reservation. Counted with `strace -e mmap,mprotect` (`BENCHMARKS.md`,
+    /// "Density"); a guest with more memories or tables takes more.
+    pub const MAPPINGS_PER_INSTANCE: u32 = 10;
 }
 
 impl Default for HostConfig {
@@ -108,7 +120,7 @@ pub enum Allocator {
 }
 
 /// The compilation cache: a compiled plugin is stored on disk as a checked precompiled artifact
-/// ([`crate::precompiled`]), keyed by the SHA-256 of its bytes, under a folder named by the
+/// ([`crate::precompiled`]), keyed by the BLAKE3 hash of its bytes, under a folder named by the
 /// engine's fingerprint; loading the same bytes again deserializes it instead of compiling.
 /// An entry that is damaged (truncated, bit-flipped), another engine's or of another kind is
 /// never run: it is reported once (a `tracing` warning), and the plugin compiles from its
@@ -188,6 +200,37 @@ pub(crate) fn new_engine(
     Ok(engine)
 }
 
+/// Logs a `tracing` warning if `pools` pools of [`HostConfig::pool_instances`] instances each
+/// (one per engine) cannot all be filled under the kernel's cap on a process's memory mappings
+/// (`/proc/sys/vm/max_map_count`), saying about where instantiation will start failing.
+pub(crate) fn warn_if_mappings_short(pool_instances: u32, pools: usize) {
+    let Some(cap) = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+    else {
+        return;
+    };
+    let wanted = u64::from(pool_instances).saturating_mul(pools as u64);
+    if let Some(fit) = instances_within(cap, wanted) {
+        tracing::warn!(
+            pool_instances,
+            pools,
+            vm.max_map_count = cap,
+            "the pools hold {wanted} instances, but the kernel's cap on memory mappings lets about \
+             {fit} be alive at once; past that, instantiating fails with \"Cannot allocate \
+             memory\": raise vm.max_map_count (sysctl), or lower HostConfig::pool_instances"
+        );
+    }
+}
+
+/// How many live pooled instances `cap` memory mappings hold, if fewer than `wanted`: the
+/// process keeps an eighth of them (at least 1,000) for everything else it maps.
+fn instances_within(cap: u64, wanted: u64) -> Option<u64> {
+    let spare = (cap / 8).max(1_000);
+    let fit = cap.saturating_sub(spare) / u64::from(HostConfig::MAPPINGS_PER_INSTANCE);
+    (fit < wanted).then_some(fit)
+}
+
 /// The pooling allocator's configuration: room for [`HostConfig::pool_instances`] plugin
 /// instances, and per-module maxima no tighter than the limits (so that a module over a limit
 /// fails at instantiation with the typed [`crate::Failure::Limit`], as with on-demand
@@ -242,4 +285,21 @@ pub(crate) fn start_epoch_ticker(engines: &[&Engine], clock: Arc<Clock>) -> wasm
             }
         })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_pools_fit_under_the_default_cap_and_ten_thousand_instances_do_not() {
+        const DEFAULT_CAP: u64 = 65_530;
+        let default_pools = 2 * u64::from(HostConfig::DEFAULT_POOL_INSTANCES);
+        assert_eq!(instances_within(DEFAULT_CAP, default_pools), None);
+        // `just bench-density` fails at about 6,360 live instances under this cap.
+        let fit = instances_within(DEFAULT_CAP, 10_000).expect("10,000 do not fit");
+        assert!((5_000..6_360).contains(&fit), "{fit}");
+        assert_eq!(instances_within(262_144, 10_000), None);
+        assert_eq!(instances_within(0, 1), Some(0));
+    }
 }

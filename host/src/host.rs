@@ -286,6 +286,9 @@ impl<T: Transactional + Send + 'static, M: Mode> PluginHost<T, M> {
             .flatten()
             .map(|lane| lane.engine())
             .collect();
+        if allocator == Allocator::Pooling {
+            crate::engine::warn_if_mappings_short(config.pool_instances, engines.len());
+        }
         let clock = Arc::new(Clock::default());
         start_epoch_ticker(&engines, clock.clone()).map_err(Error::setup)?;
         let mut core_linker = Linker::new(main.engine());
