@@ -47,8 +47,9 @@ struct HotPath {
 /// asks 1.2x; it measures 1.199x, two instructions inside, so CI holds it at 1.25x: the clock
 /// `quanta` picks under Valgrind depends on the CPU, see BENCHMARKS.md "Telemetry"); and those
 /// of issue 23 (cold start): core `point_add` ≤ 1.2x bare, instantiation ≤ 1.1x, loading a
-/// precompiled artifact ≤ 1.2x and from the cache ≤ 1.6x (the checksum and the hash are the
-/// rest, BENCHMARKS.md "Cold start"), an async call ≤ 1.05x bare wasmtime's async call.
+/// precompiled artifact ≤ 1.2x bare and ≤ 1.05x bare wasmtime making the same integrity check
+/// (the checksum is the rest, BENCHMARKS.md "Cold start"), from the cache ≤ 1.6x (the hash), an
+/// async call ≤ 1.05x bare wasmtime's async call.
 const PATHS: &[HotPath] = &[
     path("component just-add", 1, 1000, Some(1.05)),
     path("component point-add", 1, 1000, Some(1.05)),
@@ -60,6 +61,7 @@ const PATHS: &[HotPath] = &[
     path("instantiate pooling", 1, 50, Some(1.1)),
     path("instantiate on-demand", 1, 50, None),
     path("load precompiled", 1, 10, Some(1.2)),
+    path("load vs checked bare", 1, 10, Some(1.05)),
     path("load from cache", 1, 10, Some(1.6)),
     path("async bot reply", 1, 1000, None),
     path("bare async bot reply", 1, 1000, None),
@@ -75,6 +77,12 @@ const BASELINES: &[(&str, &str, &str)] = &[
         "ExampleHost::load_precompiled: the file mapped, its trailer and XXH3-128 checksum checked, \
          then deserialize_file, pre-linked and checked against the world",
         "Component::deserialize_file of wasmtime's own artifact, pre-linked (instantiate_pre)",
+    ),
+    (
+        "load vs checked bare",
+        "ExampleHost::load_precompiled, as in load precompiled",
+        "bare wasmtime's load precompiled after mapping the file and computing its XXH3-128 \
+         checksum (BareHost::load_checked): the floor of loading a checked artifact",
     ),
     (
         "load from cache",
@@ -542,9 +550,14 @@ fn measure(name: &str, subject: Subject, n: u32, dir: &Path) -> Result<()> {
             let bare = bare()?;
             counted(n, || drop(black_box(bare.instantiate().unwrap())));
         }
-        ("load precompiled", Subject::Ours) => {
+        ("load precompiled" | "load vs checked bare", Subject::Ours) => {
             let path = artifact(dir, Subject::Ours, "legacy");
             counted(n, || drop(black_box(ours.load_precompiled(&path).unwrap())));
+        }
+        ("load vs checked bare", Subject::Bare) => {
+            let linker = BareHost::new(&engine)?;
+            let path = artifact(dir, Subject::Bare, "legacy");
+            counted(n, || drop(black_box(linker.load_checked(&path).unwrap())));
         }
         ("load from cache", Subject::Ours) => {
             let cached = ExampleHost::with_config(cached_config(dir))?;

@@ -3,8 +3,10 @@
 //!
 //! Measures, on one host whose pool holds `--live` instances (default 10,000):
 //! - the guest's footprint (`Component::resources_required`);
-//! - resident memory (`VmRSS` in `/proc/self/status`) before and after instantiating `--live` idle
-//!   instances, each after one call, and from it instances per GiB;
+//! - resident memory per live, idle instance (the growth of `VmRSS` in `/proc/self/status` over
+//!   `--live` instances, each called once), for the guest and for the 0.1.1 guest, ours beside
+//!   bare wasmtime's on the same engine, each in a fresh process of its own (so that none reuses
+//!   memory another freed), and from it instances per GiB;
 //! - the time of 200 instantiations (each dropped at once) with 1, 1,000 and `--live` instances
 //!   alive beside them;
 //! - one instance past the pool: the typed error it gets;
@@ -12,36 +14,52 @@
 //! - hot reload: from replacing a watched plugin file to the first call answered by the new
 //!   version, with the compilation cache warm (the usual redeploy of a known build) and cold.
 //!
+//! Every live instance maps about ten regions (its memory slot, copy-on-write image, tables),
+//! so 10,000 of them need more than the kernel's default `vm.max_map_count` (65,530): the
+//! benchmark says so before it starts.
+//!
 //! Wall time on a shared VM is noisy: run it on an idle machine, and read BENCHMARKS.md for
 //! the spread between runs.
 
 use std::hint::black_box;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use example_host::{ContractPlugin, ExampleHost};
-use plugin_artifacts::{COMPONENT_GUEST, LEGACY_GUEST, resident_bytes};
+use plugin_artifacts::{COMPONENT_GUEST, GUEST_0_1_1, LEGACY_GUEST, resident_bytes};
+use plugin_benches::BareComponent;
+use plugin_host::wasmtime::Engine;
 use plugin_host::watch::{Event, PluginDirectory};
 use plugin_host::{Allocator, CompilationCache, ErrorKind, HostConfig};
+use wasmtime_wasi::runtime::in_tokio;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
+/// Memory mappings the process needs beside those of its live instances
+/// ([`HostConfig::MAPPINGS_PER_INSTANCE`] each).
+const MAPS_BESIDE: u64 = 5_000;
+
 fn main() -> Result<()> {
     let mut live = 10_000;
+    let mut footprint_of = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--live", Some(n)) => live = n.parse()?,
+            // The child process of `footprint`: `--footprint ours|bare GUEST`.
+            ("--footprint", Some(subject)) => {
+                footprint_of = Some((subject, args.next().ok_or("--footprint: no guest")?));
+            }
             _ => return Err("usage: bench-density [--live N]".into()),
         }
     }
-    let host = ExampleHost::with_config(HostConfig {
-        pool_instances: live,
-        ..HostConfig::default()
-    })?;
-    if host.host().allocator() != Allocator::Pooling {
-        return Err(format!("no pooling allocator for {live} instances").into());
+    check_map_count(live)?;
+    if let Some((subject, guest)) = footprint_of {
+        println!("{}", footprint_here(&subject, &guest, live)?);
+        return Ok(());
     }
+    let host = pooled_host(live)?;
     let plugin = host.load_component(COMPONENT_GUEST)?;
     let component = host.host().load(COMPONENT_GUEST)?;
     println!("guest: {COMPONENT_GUEST}");
@@ -55,7 +73,6 @@ fn main() -> Result<()> {
         );
     }
 
-    let before = resident_bytes()?;
     let mut instances = Vec::with_capacity(live as usize);
     let mut timings = Vec::new();
     for target in [1, 1000.min(live - 1), live - 1] {
@@ -71,16 +88,6 @@ fn main() -> Result<()> {
         instance.just_add(1, 2)?;
         instances.push(instance);
     }
-    let after = resident_bytes()?;
-    let per_instance = (after - before) / u64::from(live);
-    println!("resident memory:");
-    println!("  before: {} MiB", before >> 20);
-    println!("  with {live} live instances: {} MiB", after >> 20);
-    println!("  per live, idle instance: {} KiB", per_instance >> 10);
-    println!(
-        "  live instances per GiB: {}",
-        (1_u64 << 30) / per_instance.max(1)
-    );
     println!("instantiate (mean of 200, each dropped at once):");
     for (alive, time) in timings {
         println!(
@@ -96,6 +103,26 @@ fn main() -> Result<()> {
         Ok(_) => return Err(format!("instance {} fit in a pool of {live}", live + 1).into()),
     }
     drop(instances);
+
+    println!(
+        "resident memory per live, idle instance, over {live} instances each called once \
+         (a fresh process each):"
+    );
+    for guest in [COMPONENT_GUEST, GUEST_0_1_1] {
+        let version = host.load_component(guest)?.version();
+        let ours = footprint(live, "ours", guest)?;
+        let bare = footprint(live, "bare", guest)?;
+        #[allow(clippy::cast_precision_loss, reason = "byte counts far below 2^52")]
+        let kib = |bytes: u64| bytes as f64 / 1024.0;
+        #[allow(clippy::cast_precision_loss, reason = "byte counts far below 2^52")]
+        let ratio = ours as f64 / bare.max(1) as f64;
+        println!(
+            "  guest {version}: ours {:.2} KiB ({} per GiB), bare wasmtime {:.2} KiB: {ratio:.3}x",
+            kib(ours),
+            (1_u64 << 30) / ours.max(1),
+            kib(bare),
+        );
+    }
 
     let cores = thread::available_parallelism().map_or(1, usize::from);
     println!("just-add throughput, one instance per thread, 2 s each:");
@@ -121,6 +148,104 @@ fn main() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A host whose pool holds `live` instances.
+fn pooled_host(live: u32) -> Result<ExampleHost> {
+    let host = ExampleHost::with_config(HostConfig {
+        pool_instances: live,
+        ..HostConfig::default()
+    })?;
+    if host.host().allocator() != Allocator::Pooling {
+        return Err(format!("no pooling allocator for {live} instances").into());
+    }
+    Ok(host)
+}
+
+/// Refuses to start if the kernel's limit on memory mappings cannot hold `live` instances:
+/// instantiation would fail part of the way with "Cannot allocate memory".
+fn check_map_count(live: u32) -> Result<()> {
+    let limit: u64 = std::fs::read_to_string("/proc/sys/vm/max_map_count")?
+        .trim()
+        .parse()?;
+    let needed = u64::from(live) * u64::from(HostConfig::MAPPINGS_PER_INSTANCE) + MAPS_BESIDE;
+    if needed > limit {
+        return Err(format!(
+            "{live} live instances need about {needed} memory mappings, and the kernel allows \
+             {limit} (vm.max_map_count): raise it (as root: sysctl -w vm.max_map_count=262144) \
+             or pass a smaller --live"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The resident bytes per live, idle instance of `guest` for `subject` (`ours` or `bare`),
+/// measured by this program in a fresh process ([`footprint_here`]).
+fn footprint(live: u32, subject: &str, guest: &str) -> Result<u64> {
+    let output = Command::new(std::env::current_exe()?)
+        .args(["--live", &live.to_string(), "--footprint", subject, guest])
+        .output()?;
+    if !output.status.success() {
+        return Err(format!(
+            "measuring {subject} on {guest}: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+        .into());
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().parse()?)
+}
+
+/// The growth of resident memory per instance over `live` instances of `guest`, each called
+/// once (`just-add`) and kept alive: through the host (`ours`), or on bare wasmtime with the
+/// host's engine for that guest, its imports traps (`bare`).
+fn footprint_here(subject: &str, guest: &str, live: u32) -> Result<u64> {
+    let host = pooled_host(live)?;
+    let before;
+    let after;
+    match subject {
+        "ours" => {
+            let plugin = host.load_component(guest)?;
+            before = resident_bytes()?;
+            let mut instances = Vec::with_capacity(live as usize);
+            for _ in 0..live {
+                let mut instance = plugin.instantiate()?;
+                instance.just_add(1, 2)?;
+                instances.push(instance);
+            }
+            after = resident_bytes()?;
+        }
+        "bare" => {
+            let compiled = host.host().load(guest)?;
+            let component = compiled.as_component()?;
+            let engine = component.engine();
+            let concurrent = !Engine::same(engine, host.host().engine());
+            let artifact =
+                std::env::temp_dir().join(format!("bench-density-{}.cwasm", std::process::id()));
+            std::fs::write(&artifact, component.serialize()?)?;
+            let bare = BareComponent::load_precompiled(engine, &artifact, concurrent);
+            std::fs::remove_file(&artifact)?;
+            let bare = bare?;
+            before = resident_bytes()?;
+            let mut instances = Vec::with_capacity(live as usize);
+            for _ in 0..live {
+                let (mut store, instance) = bare.instantiate()?;
+                let just_add =
+                    instance.get_typed_func::<(u64, u64), (u64,)>(&mut store, "just-add")?;
+                if concurrent {
+                    in_tokio(store.run_concurrent(async |accessor| {
+                        just_add.call_concurrent(accessor, (1, 2)).await
+                    }))??;
+                } else {
+                    just_add.call(&mut store, (1, 2))?;
+                }
+                instances.push((store, instance));
+            }
+            after = resident_bytes()?;
+        }
+        other => return Err(format!("--footprint {other}: ours or bare").into()),
+    }
+    Ok((after - before) / u64::from(live))
 }
 
 /// The mean time from renaming a new version over a watched plugin to the first call its
