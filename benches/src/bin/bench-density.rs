@@ -36,10 +36,6 @@ use wasmtime_wasi::runtime::in_tokio;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// Memory mappings the process needs beside those of its live instances
-/// ([`HostConfig::MAPPINGS_PER_INSTANCE`] each).
-const MAPS_BESIDE: u64 = 5_000;
-
 fn main() -> Result<()> {
     let mut live = 10_000;
     let mut footprint_of = None;
@@ -162,22 +158,19 @@ fn pooled_host(live: u32) -> Result<ExampleHost> {
     Ok(host)
 }
 
-/// Refuses to start if the kernel's limit on memory mappings cannot hold `live` instances:
-/// instantiation would fail part of the way with "Cannot allocate memory".
+/// Refuses to start if the kernel's cap on memory mappings cannot hold `live` instances
+/// ([`HostConfig::live_instances_within_mapping_cap`]): instantiation would fail part of the
+/// way with "Cannot allocate memory".
 fn check_map_count(live: u32) -> Result<()> {
-    let limit: u64 = std::fs::read_to_string("/proc/sys/vm/max_map_count")?
-        .trim()
-        .parse()?;
-    let needed = u64::from(live) * u64::from(HostConfig::MAPPINGS_PER_INSTANCE) + MAPS_BESIDE;
-    if needed > limit {
-        return Err(format!(
-            "{live} live instances need about {needed} memory mappings, and the kernel allows \
-             {limit} (vm.max_map_count): raise it (as root: sysctl -w vm.max_map_count=262144) \
-             or pass a smaller --live"
+    match HostConfig::live_instances_within_mapping_cap() {
+        Some(fit) if fit < u64::from(live) => Err(format!(
+            "the kernel's cap on memory mappings (vm.max_map_count) lets about {fit} instances \
+             be alive, not {live}: raise it (as root: sysctl -w vm.max_map_count=262144) or \
+             pass a smaller --live"
         )
-        .into());
+        .into()),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The resident bytes per live, idle instance of `guest` for `subject` (`ours` or `bare`),
